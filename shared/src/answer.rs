@@ -1,0 +1,549 @@
+//! The answer webhook: Vonage's answer request → the NCCO for the call.
+//!
+//! The decision is the project's defence against toll fraud: anyone who can log in to the app
+//! can ask for a call, so a phone number is only ever dialled when the call comes from the app
+//! and the number is allowed by the configuration.
+
+use crate::config::{Allowed, AnswerConfig};
+use crate::error::Error;
+use crate::ncco::{Action, Connect, Endpoint, Ncco, Talk};
+use crate::phone::{mask, NumberError, E164};
+use crate::webhook::{self, json_response, kind_of, opt_str, Params};
+use lambda_http::{http::StatusCode, Body, Request, Response};
+use serde_json::{Map, Value};
+
+/// What the caller hears when the number they asked for is refused.
+pub const REFUSED_TEXT: &str = "Sorry, that number cannot be called. Goodbye.";
+/// What a phone caller hears when nobody takes calls to our number.
+pub const NO_INBOUND_TEXT: &str = "Sorry, this number does not take calls. Goodbye.";
+
+/// The answer request as Vonage sends it (query string or JSON body).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AnswerRequest {
+    pub to: Option<String>,
+    pub from: Option<String>,
+    pub from_user: Option<String>,
+    pub uuid: Option<String>,
+    pub conversation_uuid: Option<String>,
+    pub region_url: Option<String>,
+    pub endpoint_type: Option<String>,
+    /// The app's call context; Vonage sends it as an object or as a string holding JSON.
+    pub custom_data: Option<Map<String, Value>>,
+}
+
+impl AnswerRequest {
+    pub fn from_params(params: &Params) -> Result<Self, Error> {
+        Ok(Self {
+            to: opt_str(params, "to")?,
+            from: opt_str(params, "from")?,
+            from_user: opt_str(params, "from_user")?,
+            uuid: opt_str(params, "uuid")?,
+            conversation_uuid: opt_str(params, "conversation_uuid")?,
+            region_url: opt_str(params, "region_url")?,
+            endpoint_type: opt_str(params, "endpoint_type")?,
+            custom_data: custom_data(params.get("custom_data"))?,
+        })
+    }
+
+    /// A call placed by a logged-in app user, as opposed to a phone calling our number.
+    pub fn is_from_app(&self) -> bool {
+        self.from_user.is_some() || self.endpoint_type.as_deref() == Some("app")
+    }
+
+    /// The number the app asked for: `to`, or `custom_data.to` when `to` is absent.
+    pub fn destination(&self) -> Result<Option<String>, Error> {
+        if self.to.is_some() {
+            return Ok(self.to.clone());
+        }
+        match &self.custom_data {
+            Some(data) => {
+                opt_str(data, "to").map_err(|e| Error::BadRequest(format!("custom_data: {e}")))
+            }
+            None => Ok(None),
+        }
+    }
+}
+
+fn custom_data(value: Option<&Value>) -> Result<Option<Map<String, Value>>, Error> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(map)) => Ok(Some(map.clone())),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(Value::String(s)) => match serde_json::from_str::<Value>(s) {
+            Ok(Value::Object(map)) => Ok(Some(map)),
+            Ok(other) => Err(Error::BadRequest(format!(
+                "custom_data must hold a JSON object, not {}",
+                kind_of(&other)
+            ))),
+            Err(e) => Err(Error::BadRequest(format!(
+                "custom_data is not valid JSON: {e}"
+            ))),
+        },
+        Some(other) => Err(Error::BadRequest(format!(
+            "custom_data must be an object or a string holding one, not {}",
+            kind_of(other)
+        ))),
+    }
+}
+
+/// Why a destination was refused; logged, never told to the caller in detail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    NoDestination,
+    Invalid(NumberError),
+    NotAllowed,
+    Blocked(String),
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refusal::NoDestination => {
+                f.write_str("no destination: neither `to` nor `custom_data.to` given")
+            }
+            Refusal::Invalid(e) => write!(f, "invalid destination: {e}"),
+            Refusal::NotAllowed => f.write_str("destination is not in ALLOWED_DESTINATIONS"),
+            Refusal::Blocked(prefix) => write!(f, "destination matches blocked prefix {prefix}"),
+        }
+    }
+}
+
+/// What to do with the call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// App user → allowed phone number, with our Vonage number as caller ID.
+    ConnectPhone(E164),
+    /// App user → a number we will not dial: tell them, connect nothing.
+    Refuse(Refusal),
+    /// Phone → our number, handed to the configured app user.
+    ConnectAppUser(String),
+    /// Phone → our number with nobody to take it.
+    NoInbound,
+}
+
+/// Decides what happens to a call. Pure: everything it needs is in its arguments.
+pub fn decide(cfg: &AnswerConfig, req: &AnswerRequest) -> Result<Decision, Error> {
+    if !req.is_from_app() {
+        // Never bridge a phone caller to another phone: that would make our number an open relay.
+        return Ok(match &cfg.inbound_app_user {
+            Some(user) => Decision::ConnectAppUser(user.clone()),
+            None => Decision::NoInbound,
+        });
+    }
+    let Some(destination) = req.destination()? else {
+        return Ok(Decision::Refuse(Refusal::NoDestination));
+    };
+    let number = match E164::parse(&destination) {
+        Ok(number) => number,
+        Err(e) => return Ok(Decision::Refuse(Refusal::Invalid(e))),
+    };
+    if let Some(prefix) = cfg
+        .blocked
+        .iter()
+        .find(|p| number.digits().starts_with(p.as_str()))
+    {
+        return Ok(Decision::Refuse(Refusal::Blocked(prefix.clone())));
+    }
+    let allowed = match &cfg.allowed {
+        Allowed::Any => true,
+        Allowed::Prefixes(prefixes) => prefixes
+            .iter()
+            .any(|p| number.digits().starts_with(p.as_str())),
+    };
+    Ok(if allowed {
+        Decision::ConnectPhone(number)
+    } else {
+        Decision::Refuse(Refusal::NotAllowed)
+    })
+}
+
+impl Decision {
+    /// The NCCO that carries the decision out.
+    pub fn ncco(&self, cfg: &AnswerConfig, req: &AnswerRequest) -> Ncco {
+        let greeting = || Action::Talk(Talk::new(cfg.greeting.clone()));
+        match self {
+            Decision::ConnectPhone(number) => vec![
+                greeting(),
+                Action::Connect(Connect {
+                    from: Some(cfg.vonage_number.digits().to_string()),
+                    endpoint: vec![Endpoint::phone(number.digits())],
+                    ..Connect::default()
+                }),
+            ],
+            Decision::ConnectAppUser(user) => vec![
+                greeting(),
+                Action::Connect(Connect {
+                    // The app shows the caller's number when it is one; otherwise nothing.
+                    from: req
+                        .from
+                        .as_deref()
+                        .and_then(|f| E164::parse(f).ok())
+                        .map(|n| n.digits().to_string()),
+                    endpoint: vec![Endpoint::app(user.clone())],
+                    ..Connect::default()
+                }),
+            ],
+            Decision::Refuse(_) => vec![Action::Talk(Talk::new(REFUSED_TEXT))],
+            Decision::NoInbound => vec![Action::Talk(Talk::new(NO_INBOUND_TEXT))],
+        }
+    }
+
+    fn label(&self) -> &'static str {
+        match self {
+            Decision::ConnectPhone(_) => "connect-phone",
+            Decision::Refuse(_) => "refuse",
+            Decision::ConnectAppUser(_) => "connect-app-user",
+            Decision::NoInbound => "no-inbound",
+        }
+    }
+}
+
+/// Answer request → decision → NCCO; parses the request and logs one line per call.
+pub fn answer(cfg: &AnswerConfig, params: &Params) -> Result<Ncco, Error> {
+    let req = AnswerRequest::from_params(params)?;
+    let decision = decide(cfg, &req)?;
+    let caller = match (&req.from_user, &req.from) {
+        (Some(user), _) => user.clone(),
+        (None, Some(from)) => mask(from),
+        (None, None) => "unknown".into(),
+    };
+    let destination = req
+        .destination()
+        .ok()
+        .flatten()
+        .map(|d| mask(&d))
+        .unwrap_or_default();
+    let call_uuid = req.uuid.as_deref().unwrap_or("");
+    let conversation_uuid = req.conversation_uuid.as_deref().unwrap_or("");
+    match &decision {
+        Decision::Refuse(reason) => tracing::warn!(
+            call_uuid, conversation_uuid, caller, destination, decision = decision.label(), %reason,
+            "VOICE ANSWER {caller} -> {destination}: refused ({reason})"
+        ),
+        _ => tracing::info!(
+            call_uuid,
+            conversation_uuid,
+            caller,
+            destination,
+            decision = decision.label(),
+            "VOICE ANSWER {caller} -> {destination}: {}",
+            decision.label()
+        ),
+    }
+    Ok(decision.ncco(cfg, &req))
+}
+
+/// The answer-fn handler: `200` with the NCCO, or a `4xx` JSON error. Never fails: every
+/// error becomes a response, so nothing reaches the runtime as an invocation error.
+pub async fn handle_answer(
+    cfg: &AnswerConfig,
+    req: Request,
+) -> Result<Response<Body>, lambda_http::Error> {
+    let result = webhook::params(&req).and_then(|params| answer(cfg, &params));
+    Ok(match result {
+        Ok(ncco) => json_response(StatusCode::OK, &ncco),
+        Err(e) => {
+            tracing::warn!(status = e.status().as_u16(), error = %e, "VOICE ANSWER rejected: {e}");
+            e.to_response()
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lambda_http::RequestExt;
+    use serde_json::json;
+    use std::collections::HashMap;
+
+    const TUTORIAL_NUMBER: &str = "447700900000";
+
+    fn cfg(extra: &[(&'static str, &'static str)]) -> AnswerConfig {
+        struct Vars(Vec<(&'static str, &'static str)>);
+        impl crate::config::Env for Vars {
+            fn get(&self, name: &str) -> Option<String> {
+                self.0
+                    .iter()
+                    .rev()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.to_string())
+            }
+        }
+        let mut vars = vec![("VONAGE_NUMBER", "447700900001")];
+        vars.extend_from_slice(extra);
+        AnswerConfig::from_env(&Vars(vars)).unwrap()
+    }
+
+    fn app_call(to: &str) -> AnswerRequest {
+        AnswerRequest {
+            to: Some(to.into()),
+            from_user: Some("Alice".into()),
+            ..AnswerRequest::default()
+        }
+    }
+
+    fn connect_ncco(number: &str) -> Value {
+        json!([
+            {"action": "talk", "text": "Please wait while we connect you."},
+            {"action": "connect", "from": "447700900001", "endpoint": [{"type": "phone", "number": number}]}
+        ])
+    }
+
+    fn refused_ncco() -> Value {
+        json!([{"action": "talk", "text": REFUSED_TEXT}])
+    }
+
+    fn ncco_json(cfg: &AnswerConfig, req: &AnswerRequest) -> Value {
+        serde_json::to_value(decide(cfg, req).unwrap().ncco(cfg, req)).unwrap()
+    }
+
+    #[test]
+    fn app_call_to_the_tutorial_number_connects_from_our_vonage_number() {
+        let cfg = cfg(&[]);
+        let req = app_call(TUTORIAL_NUMBER);
+        assert_eq!(
+            decide(&cfg, &req).unwrap(),
+            Decision::ConnectPhone(E164::parse(TUTORIAL_NUMBER).unwrap())
+        );
+        assert_eq!(ncco_json(&cfg, &req), connect_ncco(TUTORIAL_NUMBER));
+    }
+
+    #[test]
+    fn destination_is_normalised_to_e164_digits() {
+        let cfg = cfg(&[]);
+        assert_eq!(
+            ncco_json(&cfg, &app_call("+44 7700-900 000")),
+            connect_ncco(TUTORIAL_NUMBER)
+        );
+    }
+
+    #[test]
+    fn endpoint_type_app_counts_as_an_app_call() {
+        let req = AnswerRequest {
+            to: Some(TUTORIAL_NUMBER.into()),
+            endpoint_type: Some("app".into()),
+            ..AnswerRequest::default()
+        };
+        assert_eq!(ncco_json(&cfg(&[]), &req), connect_ncco(TUTORIAL_NUMBER));
+    }
+
+    #[test]
+    fn custom_data_to_is_used_when_to_is_absent_and_to_wins_when_both_are_given() {
+        let cfg = cfg(&[]);
+        let mut req = app_call(TUTORIAL_NUMBER);
+        req.to = None;
+        req.custom_data = Some(json!({"to": TUTORIAL_NUMBER}).as_object().unwrap().clone());
+        assert_eq!(ncco_json(&cfg, &req), connect_ncco(TUTORIAL_NUMBER));
+        req.to = Some("447700900123".into());
+        assert_eq!(ncco_json(&cfg, &req), connect_ncco("447700900123"));
+    }
+
+    #[test]
+    fn a_custom_greeting_replaces_the_default() {
+        let cfg = cfg(&[("GREETING", "Connecting.")]);
+        let ncco = ncco_json(&cfg, &app_call(TUTORIAL_NUMBER));
+        assert_eq!(ncco[0], json!({"action": "talk", "text": "Connecting."}));
+    }
+
+    #[test]
+    fn destination_outside_the_default_country_is_refused_without_connect() {
+        let cfg = cfg(&[]);
+        let req = app_call("+1 415 555 0100");
+        assert_eq!(
+            decide(&cfg, &req).unwrap(),
+            Decision::Refuse(Refusal::NotAllowed)
+        );
+        assert_eq!(ncco_json(&cfg, &req), refused_ncco());
+    }
+
+    #[test]
+    fn allowed_prefixes_admit_listed_countries_only() {
+        let cfg = cfg(&[("ALLOWED_DESTINATIONS", "44,353")]);
+        assert!(matches!(
+            decide(&cfg, &app_call("353851234567")).unwrap(),
+            Decision::ConnectPhone(_)
+        ));
+        assert!(matches!(
+            decide(&cfg, &app_call(TUTORIAL_NUMBER)).unwrap(),
+            Decision::ConnectPhone(_)
+        ));
+        assert_eq!(
+            decide(&cfg, &app_call("33612345678")).unwrap(),
+            Decision::Refuse(Refusal::NotAllowed)
+        );
+    }
+
+    #[test]
+    fn star_allows_any_valid_number_but_not_blocked_premium_ranges() {
+        let cfg = cfg(&[("ALLOWED_DESTINATIONS", "*")]);
+        assert!(matches!(
+            decide(&cfg, &app_call("14155550100")).unwrap(),
+            Decision::ConnectPhone(_)
+        ));
+        assert_eq!(
+            decide(&cfg, &app_call("8816 1234 5678")).unwrap(),
+            Decision::Refuse(Refusal::Blocked("881".into()))
+        );
+    }
+
+    #[test]
+    fn premium_rate_numbers_in_an_allowed_country_are_refused() {
+        let cfg = cfg(&[]);
+        let req = app_call("+44 909 8790 000");
+        assert_eq!(
+            decide(&cfg, &req).unwrap(),
+            Decision::Refuse(Refusal::Blocked("449".into()))
+        );
+        assert_eq!(ncco_json(&cfg, &req), refused_ncco());
+    }
+
+    #[test]
+    fn invalid_or_missing_destinations_are_refused_without_connect() {
+        let cfg = cfg(&[]);
+        for (to, reason) in [
+            ("4477OO900000", Refusal::Invalid(NumberError::NotDigits)),
+            ("07700900000", Refusal::Invalid(NumberError::LeadingZero)),
+            (
+                "12345678901234567890123456789012345678901234567890",
+                Refusal::Invalid(NumberError::Length(50)),
+            ),
+        ] {
+            assert_eq!(
+                decide(&cfg, &app_call(to)).unwrap(),
+                Decision::Refuse(reason),
+                "{to}"
+            );
+            assert_eq!(ncco_json(&cfg, &app_call(to)), refused_ncco());
+        }
+        let mut req = app_call("");
+        req.to = None;
+        assert_eq!(
+            decide(&cfg, &req).unwrap(),
+            Decision::Refuse(Refusal::NoDestination)
+        );
+    }
+
+    #[test]
+    fn a_phone_calling_our_number_is_never_bridged_to_a_phone() {
+        let cfg = cfg(&[]);
+        let req = AnswerRequest {
+            to: Some("447700900001".into()),
+            from: Some(TUTORIAL_NUMBER.into()),
+            ..AnswerRequest::default()
+        };
+        assert_eq!(decide(&cfg, &req).unwrap(), Decision::NoInbound);
+        assert_eq!(
+            ncco_json(&cfg, &req),
+            json!([{"action": "talk", "text": NO_INBOUND_TEXT}])
+        );
+    }
+
+    #[test]
+    fn a_phone_calling_our_number_goes_to_the_inbound_app_user_when_set() {
+        let cfg = cfg(&[("INBOUND_APP_USER", "Alice")]);
+        let req = AnswerRequest {
+            to: Some("447700900001".into()),
+            from: Some(TUTORIAL_NUMBER.into()),
+            ..AnswerRequest::default()
+        };
+        assert_eq!(
+            decide(&cfg, &req).unwrap(),
+            Decision::ConnectAppUser("Alice".into())
+        );
+        assert_eq!(
+            ncco_json(&cfg, &req),
+            json!([
+                {"action": "talk", "text": "Please wait while we connect you."},
+                {"action": "connect", "from": TUTORIAL_NUMBER, "endpoint": [{"type": "app", "user": "Alice"}]}
+            ])
+        );
+    }
+
+    fn get(query: &[(&str, &str)]) -> Request {
+        let map: HashMap<String, String> = query
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Request::default().with_query_string_parameters(map)
+    }
+
+    fn post(body: Value) -> Request {
+        lambda_http::http::Request::builder()
+            .method("POST")
+            .header("content-type", "application/json")
+            .body(Body::Text(body.to_string()))
+            .unwrap()
+    }
+
+    async fn call(req: Request) -> (u16, Value) {
+        let res = handle_answer(&cfg(&[]), req).await.unwrap();
+        assert_eq!(res.headers()["content-type"], "application/json");
+        (
+            res.status().as_u16(),
+            serde_json::from_slice(res.body().as_ref()).unwrap(),
+        )
+    }
+
+    #[tokio::test]
+    async fn get_answer_request_returns_the_connect_ncco() {
+        let req = get(&[
+            ("to", TUTORIAL_NUMBER),
+            ("from_user", "Alice"),
+            ("uuid", "u1"),
+            ("conversation_uuid", "CON-1"),
+        ]);
+        assert_eq!(call(req).await, (200, connect_ncco(TUTORIAL_NUMBER)));
+    }
+
+    #[tokio::test]
+    async fn get_with_custom_data_as_a_json_string_returns_the_connect_ncco() {
+        let req = get(&[
+            ("from_user", "Alice"),
+            ("custom_data", r#"{"to":"+447700900000"}"#),
+        ]);
+        assert_eq!(call(req).await, (200, connect_ncco(TUTORIAL_NUMBER)));
+    }
+
+    #[tokio::test]
+    async fn post_answer_request_returns_the_connect_ncco() {
+        let req = post(
+            json!({"to": TUTORIAL_NUMBER, "from_user": "Alice", "uuid": "u1", "conversation_uuid": "CON-1",
+                              "region_url": "https://api-eu-1.vonage.com", "endpoint_type": "app"}),
+        );
+        assert_eq!(call(req).await, (200, connect_ncco(TUTORIAL_NUMBER)));
+    }
+
+    #[tokio::test]
+    async fn post_with_custom_data_as_object_and_as_string_returns_the_connect_ncco() {
+        let object = post(json!({"from_user": "Alice", "custom_data": {"to": TUTORIAL_NUMBER}}));
+        assert_eq!(call(object).await, (200, connect_ncco(TUTORIAL_NUMBER)));
+        let string =
+            post(json!({"from_user": "Alice", "custom_data": "{\"to\":\"447700900000\"}"}));
+        assert_eq!(call(string).await, (200, connect_ncco(TUTORIAL_NUMBER)));
+    }
+
+    #[tokio::test]
+    async fn refused_destination_is_still_a_200_with_a_talk_only_ncco() {
+        let req = get(&[("to", "14155550100"), ("from_user", "Alice")]);
+        assert_eq!(call(req).await, (200, refused_ncco()));
+    }
+
+    #[tokio::test]
+    async fn unparseable_requests_get_a_400_with_a_json_error() {
+        let bad = [
+            post(json!({"from_user": "Alice", "custom_data": "{not json"})),
+            post(json!({"from_user": "Alice", "custom_data": "[1]"})),
+            post(json!({"from_user": "Alice", "custom_data": 5})),
+            post(json!({"from_user": {"name": "Alice"}, "to": TUTORIAL_NUMBER})),
+            post(json!({"from_user": "Alice", "custom_data": {"to": ["447700900000"]}})),
+        ];
+        for req in bad {
+            let (status, body) = call(req).await;
+            assert_eq!(status, 400);
+            assert!(
+                body["error"].as_str().is_some_and(|e| !e.is_empty()),
+                "{body}"
+            );
+        }
+    }
+}

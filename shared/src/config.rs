@@ -1,0 +1,271 @@
+//! Environment variables → typed configuration, read once at init.
+//!
+//! Each function reads only what it uses. A missing or malformed variable is an error that names
+//! the variable, so the function stops at init with a message that says what to fix.
+
+use crate::phone::E164;
+
+/// Looks a variable up; `std::env::var` in production, a map in tests.
+pub trait Env {
+    fn get(&self, name: &str) -> Option<String>;
+}
+
+/// The process environment.
+pub struct ProcessEnv;
+
+impl Env for ProcessEnv {
+    fn get(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok()
+    }
+}
+
+impl<const N: usize> Env for [(&str, &str); N] {
+    fn get(&self, name: &str) -> Option<String> {
+        self.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| (*v).to_string())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{0} is not set; {1}")]
+    Missing(&'static str, &'static str),
+    #[error("{name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}
+
+/// Non-empty value of a variable; an empty string counts as unset.
+fn value(env: &impl Env, name: &str) -> Option<String> {
+    env.get(name)
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+/// Which destinations the app may call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Allowed {
+    /// Any valid E.164 number (`ALLOWED_DESTINATIONS=*`); the block list still applies.
+    Any,
+    /// Numbers starting with one of these E.164 prefixes.
+    Prefixes(Vec<String>),
+}
+
+/// Prefixes refused even when `ALLOWED_DESTINATIONS` would let them through, unless
+/// `BLOCKED_DESTINATIONS` replaces the list: premium-rate and revenue-share ranges that toll
+/// fraud targets (UK 09/087/070, NANP 900, German 0900/0137, French 089, satellite and
+/// international networks 870/881/882/883, international premium rate 979).
+pub const DEFAULT_BLOCKED: &str = "449,4487,4470,1900,49900,49137,3389,870,881,882,883,979";
+
+/// Parses a comma-separated list of E.164 prefixes such as `44,353`.
+fn prefixes(name: &'static str, list: &str) -> Result<Vec<String>, ConfigError> {
+    list.split(',')
+        .map(|p| p.trim().trim_start_matches('+'))
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            if p.len() <= 15 && p.bytes().all(|b| b.is_ascii_digit()) && !p.starts_with('0') {
+                Ok(p.to_string())
+            } else {
+                Err(ConfigError::Invalid {
+                    name,
+                    reason: format!("`{p}` is not an E.164 prefix (digits, not starting with 0)"),
+                })
+            }
+        })
+        .collect()
+}
+
+pub const DEFAULT_GREETING: &str = "Please wait while we connect you.";
+
+/// Everything the answer webhook decides with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnswerConfig {
+    /// Our Vonage number: the caller ID of every call we connect.
+    pub vonage_number: E164,
+    pub allowed: Allowed,
+    pub blocked: Vec<String>,
+    /// App user that calls to our Vonage number are connected to.
+    pub inbound_app_user: Option<String>,
+    pub greeting: String,
+}
+
+impl AnswerConfig {
+    pub fn from_env(env: &impl Env) -> Result<Self, ConfigError> {
+        let number = value(env, "VONAGE_NUMBER").ok_or(ConfigError::Missing(
+            "VONAGE_NUMBER",
+            "set it to your Vonage number in E.164 digits, e.g. 447700900001",
+        ))?;
+        let vonage_number = E164::parse(&number).map_err(|e| ConfigError::Invalid {
+            name: "VONAGE_NUMBER",
+            reason: e.to_string(),
+        })?;
+        let allowed = match value(env, "ALLOWED_DESTINATIONS").as_deref() {
+            Some("*") => Allowed::Any,
+            Some(list) => {
+                let list = prefixes("ALLOWED_DESTINATIONS", list)?;
+                if list.is_empty() {
+                    return Err(ConfigError::Invalid {
+                        name: "ALLOWED_DESTINATIONS",
+                        reason: "no prefix given; use `*` to allow every number".into(),
+                    });
+                }
+                Allowed::Prefixes(list)
+            }
+            None => Allowed::Prefixes(vec![vonage_number.country_code().to_string()]),
+        };
+        let blocked = match env.get("BLOCKED_DESTINATIONS") {
+            Some(list) => prefixes("BLOCKED_DESTINATIONS", &list)?,
+            None => prefixes("BLOCKED_DESTINATIONS", DEFAULT_BLOCKED)?,
+        };
+        Ok(Self {
+            vonage_number,
+            allowed,
+            blocked,
+            inbound_app_user: value(env, "INBOUND_APP_USER"),
+            greeting: value(env, "GREETING").unwrap_or_else(|| DEFAULT_GREETING.to_string()),
+        })
+    }
+}
+
+/// Everything the event webhook needs besides its DynamoDB client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventConfig {
+    pub table_name: String,
+    /// Items get an `expires_at` this many days after they are written; `None` keeps them.
+    pub retention_days: Option<u32>,
+}
+
+impl EventConfig {
+    pub fn from_env(env: &impl Env) -> Result<Self, ConfigError> {
+        let table_name = value(env, "TABLE_NAME").ok_or(ConfigError::Missing(
+            "TABLE_NAME",
+            "set it to the DynamoDB table that holds the calls",
+        ))?;
+        let retention_days = match value(env, "RETENTION_DAYS") {
+            None => None,
+            Some(days) => match days.parse::<u32>() {
+                Ok(0) => None,
+                Ok(days) if days <= 36_500 => Some(days),
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        name: "RETENTION_DAYS",
+                        reason: format!(
+                            "`{days}` is not a whole number of days (0 keeps items forever)"
+                        ),
+                    })
+                }
+            },
+        };
+        Ok(Self {
+            table_name,
+            retention_days,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allowed_destinations_default_to_the_vonage_numbers_country() {
+        let cfg = AnswerConfig::from_env(&[("VONAGE_NUMBER", "+44 7700 900001")]).unwrap();
+        assert_eq!(cfg.vonage_number.digits(), "447700900001");
+        assert_eq!(cfg.allowed, Allowed::Prefixes(vec!["44".into()]));
+        assert_eq!(cfg.greeting, DEFAULT_GREETING);
+        assert_eq!(cfg.inbound_app_user, None);
+        assert!(cfg.blocked.contains(&"449".to_string()));
+    }
+
+    #[test]
+    fn allowed_destinations_take_prefixes_or_a_star() {
+        let env = [
+            ("VONAGE_NUMBER", "447700900001"),
+            ("ALLOWED_DESTINATIONS", " 44, +353 ,"),
+        ];
+        let cfg = AnswerConfig::from_env(&env).unwrap();
+        assert_eq!(
+            cfg.allowed,
+            Allowed::Prefixes(vec!["44".into(), "353".into()])
+        );
+        let env = [
+            ("VONAGE_NUMBER", "447700900001"),
+            ("ALLOWED_DESTINATIONS", "*"),
+        ];
+        assert_eq!(AnswerConfig::from_env(&env).unwrap().allowed, Allowed::Any);
+    }
+
+    #[test]
+    fn missing_vonage_number_names_the_variable() {
+        let err = AnswerConfig::from_env(&[("GREETING", "hi")]).unwrap_err();
+        assert!(
+            err.to_string().starts_with("VONAGE_NUMBER is not set"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn malformed_variables_are_rejected_at_init() {
+        let err = AnswerConfig::from_env(&[("VONAGE_NUMBER", "07700 900001")]).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ConfigError::Invalid {
+                    name: "VONAGE_NUMBER",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        let env = [
+            ("VONAGE_NUMBER", "447700900001"),
+            ("ALLOWED_DESTINATIONS", "44,uk"),
+        ];
+        let err = AnswerConfig::from_env(&env).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ConfigError::Invalid {
+                    name: "ALLOWED_DESTINATIONS",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        let env = [
+            ("VONAGE_NUMBER", "447700900001"),
+            ("ALLOWED_DESTINATIONS", ","),
+        ];
+        assert!(AnswerConfig::from_env(&env).is_err());
+    }
+
+    #[test]
+    fn an_empty_block_list_turns_blocking_off() {
+        let env = [
+            ("VONAGE_NUMBER", "447700900001"),
+            ("BLOCKED_DESTINATIONS", ""),
+        ];
+        assert!(AnswerConfig::from_env(&env).unwrap().blocked.is_empty());
+    }
+
+    #[test]
+    fn event_config_reads_table_and_retention() {
+        let cfg =
+            EventConfig::from_env(&[("TABLE_NAME", "calls"), ("RETENTION_DAYS", "90")]).unwrap();
+        assert_eq!(
+            cfg,
+            EventConfig {
+                table_name: "calls".into(),
+                retention_days: Some(90)
+            }
+        );
+        let cfg =
+            EventConfig::from_env(&[("TABLE_NAME", "calls"), ("RETENTION_DAYS", "0")]).unwrap();
+        assert_eq!(cfg.retention_days, None);
+        assert!(
+            EventConfig::from_env(&[("TABLE_NAME", "calls"), ("RETENTION_DAYS", "ninety")])
+                .is_err()
+        );
+        assert!(EventConfig::from_env(&[("RETENTION_DAYS", "1")]).is_err());
+    }
+}

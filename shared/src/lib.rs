@@ -1,0 +1,13 @@
+//! Everything voice-hooks decides, shared by the two Lambda functions.
+//!
+//! The binaries only wire these pieces together at init; every rule lives here, where tests
+//! reach it without a Lambda runtime.
+
+pub mod answer;
+pub mod config;
+pub mod error;
+pub mod ncco;
+pub mod phone;
+pub mod webhook;
+
+pub use error::Error;
