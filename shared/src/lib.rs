@@ -6,8 +6,11 @@
 pub mod answer;
 pub mod config;
 pub mod error;
+pub mod event;
 pub mod ncco;
 pub mod phone;
+#[cfg(feature = "dynamodb")]
+pub mod store;
 pub mod webhook;
 
 pub use error::Error;

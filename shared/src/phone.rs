@@ -78,8 +78,12 @@ impl fmt::Display for E164 {
     }
 }
 
-/// Masks anything that may be a phone number for a log line, keeping its last four characters.
+/// Masks a phone number for a log line, keeping its last four characters. Values with letters
+/// (app user names such as `Alice`) are not numbers and are shown as they are.
 pub fn mask(value: &str) -> String {
+    if value.chars().any(char::is_alphabetic) {
+        return value.to_string();
+    }
     let count = value.chars().count();
     value
         .chars()
@@ -174,6 +178,7 @@ mod tests {
             "********0000"
         );
         assert_eq!(mask("123"), "123");
-        assert_eq!(mask("Alice"), "*lice");
+        assert_eq!(mask("+44 7700 900000"), "***********0000");
+        assert_eq!(mask("Alice"), "Alice");
     }
 }

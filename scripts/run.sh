@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# make run: DynamoDB Local (data kept in .dynamodb/) + the table + `cargo lambda watch` serving
+# both webhooks at their production paths on http://127.0.0.1:9000, until Ctrl-C.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/local-env.sh
+port="${PORT:-9000}"
+
+exec scripts/dynamodb-local.sh --db-path .dynamodb --port "$DYNAMODB_PORT" -- bash -c '
+  set -euo pipefail
+  cargo run --quiet -p devtools -- create-table
+  cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$0" &
+  watch_pid=$!
+  # cargo lambda watch runs each function as a child process: stopping the cargo-lambda
+  # process by its id stops them too.
+  trap "kill $watch_pid 2>/dev/null; wait $watch_pid 2>/dev/null" EXIT
+  trap "exit 130" INT TERM
+  cat <<MSG
+
+voice-hooks is serving (functions compile on their first request):
+  answer webhook  GET|POST http://127.0.0.1:$0/voice/answer
+  event webhook   GET|POST http://127.0.0.1:$0/voice/event
+  VONAGE_NUMBER=$VONAGE_NUMBER  TABLE_NAME=$TABLE_NAME  DynamoDB Local $AWS_ENDPOINT_URL_DYNAMODB
+
+Try:
+  curl "http://127.0.0.1:$0/voice/answer?to=447700900000&from_user=Alice&uuid=u1&conversation_uuid=CON-1"
+
+Ctrl-C stops everything.
+MSG
+  wait $watch_pid
+' "$port"

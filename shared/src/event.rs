@@ -1,0 +1,659 @@
+//! The event webhook's payloads: call status changes and the other events Vonage posts to the
+//! event URL (input, record, transfer, notify, error).
+//!
+//! Parsing is lenient where Vonage is loose (numbers as strings, `null` anywhere, unknown
+//! statuses and kinds are kept) and strict where a wrong value would corrupt the table
+//! (identifiers, timestamps, money).
+
+use crate::error::Error;
+use crate::webhook::{kind_of, opt_str, Params};
+use serde_json::Value;
+use std::fmt;
+use time::{format_description::well_known::Rfc3339, OffsetDateTime, UtcOffset};
+
+/// A call leg's status as Vonage reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum CallStatus {
+    Started,
+    Ringing,
+    Answered,
+    Machine,
+    Human,
+    Disconnected,
+    Transfer,
+    Busy,
+    Cancelled,
+    Unanswered,
+    Rejected,
+    Failed,
+    Timeout,
+    Completed,
+    /// A status this code does not know yet: kept and stored, never rejected.
+    Other(String),
+}
+
+impl CallStatus {
+    pub fn parse(status: &str) -> Self {
+        match status {
+            "started" => Self::Started,
+            "ringing" => Self::Ringing,
+            "answered" => Self::Answered,
+            "machine" => Self::Machine,
+            "human" => Self::Human,
+            "disconnected" => Self::Disconnected,
+            "transfer" => Self::Transfer,
+            "busy" => Self::Busy,
+            "cancelled" => Self::Cancelled,
+            "unanswered" => Self::Unanswered,
+            "rejected" => Self::Rejected,
+            "failed" => Self::Failed,
+            "timeout" => Self::Timeout,
+            "completed" => Self::Completed,
+            other => Self::Other(other.to_string()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Started => "started",
+            Self::Ringing => "ringing",
+            Self::Answered => "answered",
+            Self::Machine => "machine",
+            Self::Human => "human",
+            Self::Disconnected => "disconnected",
+            Self::Transfer => "transfer",
+            Self::Busy => "busy",
+            Self::Cancelled => "cancelled",
+            Self::Unanswered => "unanswered",
+            Self::Rejected => "rejected",
+            Self::Failed => "failed",
+            Self::Timeout => "timeout",
+            Self::Completed => "completed",
+            Self::Other(s) => s,
+        }
+    }
+
+    /// How far along its life a leg is in this status. A leg's stored status only moves to an
+    /// equal or higher rank, so late webhooks cannot move it back. Statuses that say nothing
+    /// about progress (transfer, unknown ones) rank lowest: they only show on a leg that has
+    /// nothing better.
+    pub fn rank(&self) -> u8 {
+        match self {
+            Self::Transfer | Self::Other(_) => 0,
+            Self::Started => 1,
+            Self::Ringing => 2,
+            Self::Answered | Self::Machine | Self::Human => 3,
+            Self::Disconnected => 4,
+            Self::Busy
+            | Self::Cancelled
+            | Self::Unanswered
+            | Self::Rejected
+            | Self::Failed
+            | Self::Timeout => 5,
+            Self::Completed => 6,
+        }
+    }
+
+    /// Rank of this status as the leg's outcome (how it ended), if it is one: being answered,
+    /// or one of the ways a call fails to connect, which outrank `answered`. `completed` is not
+    /// an outcome: it follows all of them.
+    pub fn outcome_rank(&self) -> Option<u8> {
+        match self {
+            Self::Answered => Some(1),
+            Self::Busy
+            | Self::Cancelled
+            | Self::Unanswered
+            | Self::Rejected
+            | Self::Failed
+            | Self::Timeout => Some(2),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for CallStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What kind of event reached the event URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventKind {
+    Status(CallStatus),
+    Input,
+    Record,
+    Transfer,
+    Notify,
+    Error,
+    /// Valid JSON with ids but a shape we do not know: stored raw.
+    Unknown,
+}
+
+impl EventKind {
+    /// Vonage's name for it: the status for status events, the kind otherwise.
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Status(status) => status.as_str(),
+            Self::Input => "input",
+            Self::Record => "record",
+            Self::Transfer => "transfer",
+            Self::Notify => "notify",
+            Self::Error => "error",
+            Self::Unknown => "unknown",
+        }
+    }
+
+    fn detect(params: &Params, status: Option<String>) -> Self {
+        let has = |key: &str| params.get(key).is_some_and(|v| !v.is_null());
+        if let Some(status) = status {
+            Self::Status(CallStatus::parse(&status))
+        } else if params.get("type").and_then(Value::as_str) == Some("transfer")
+            || has("conversation_uuid_to")
+        {
+            Self::Transfer
+        } else if has("dtmf") || has("speech") {
+            Self::Input
+        } else if has("recording_url") {
+            Self::Record
+        } else if has("payload") {
+            Self::Notify
+        } else if has("reason") || params.get("type").and_then(Value::as_str) == Some("error") {
+            Self::Error
+        } else {
+            Self::Unknown
+        }
+    }
+}
+
+/// An exact decimal as Vonage sent it (`"0.00833333"`), for DynamoDB's `N` type. Never an
+/// `f64`: money and rates must not pick up binary rounding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decimal(String);
+
+impl Decimal {
+    /// Plain decimal notation: optional `-`, digits, optional `.digits`. At most 38 significant
+    /// digits, DynamoDB's limit.
+    pub fn parse(text: &str) -> Option<Self> {
+        let unsigned = text.strip_prefix('-').unwrap_or(text);
+        let (int, frac) = match unsigned.split_once('.') {
+            Some((int, frac)) => (int, Some(frac)),
+            None => (unsigned, None),
+        };
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        let valid =
+            digits(int) && frac.is_none_or(digits) && int.len() + frac.map_or(0, str::len) <= 38;
+        valid.then(|| Self(text.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An event time, normalised to UTC with milliseconds (`2021-03-10T10:36:21.285Z`) so that
+/// string order is time order in DynamoDB sort keys and condition expressions.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Timestamp(String);
+
+impl Timestamp {
+    pub fn parse(text: &str) -> Option<Self> {
+        let time = OffsetDateTime::parse(text, &Rfc3339)
+            .ok()?
+            .to_offset(UtcOffset::UTC);
+        if !(0..=9999).contains(&time.year()) {
+            return None;
+        }
+        Some(Self(format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+            time.year(),
+            u8::from(time.month()),
+            time.day(),
+            time.hour(),
+            time.minute(),
+            time.second(),
+            time.millisecond()
+        )))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// One event from the event webhook, with the fields the store uses.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallEvent {
+    pub kind: EventKind,
+    /// The leg: `uuid`, or `call_uuid` on `human`/`machine` events.
+    pub uuid: Option<String>,
+    /// The conversation; `conversation_uuid_to` stands in for it on transfers.
+    pub conversation_uuid: Option<String>,
+    pub direction: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub timestamp: Option<Timestamp>,
+    pub network: Option<String>,
+    pub rate: Option<Decimal>,
+    pub price: Option<Decimal>,
+    pub duration: Option<Decimal>,
+    pub start_time: Option<String>,
+    pub end_time: Option<String>,
+    pub detail: Option<String>,
+    pub sip_code: Option<String>,
+    pub disconnected_by: Option<String>,
+    pub headers: Option<Value>,
+}
+
+/// Identifiers become parts of DynamoDB keys joined by `#`: they must be short and plain.
+fn id(params: &Params, key: &str) -> Result<Option<String>, Error> {
+    let value = opt_str(params, key)?;
+    if let Some(v) = &value {
+        let plain = v.len() <= 128
+            && v.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
+        if !plain {
+            return Err(Error::BadRequest(format!(
+                "`{key}` must be at most 128 letters, digits, `-`, `_`, `.` or `:`"
+            )));
+        }
+    }
+    Ok(value)
+}
+
+fn decimal(params: &Params, key: &str) -> Result<Option<Decimal>, Error> {
+    match opt_str(params, key)? {
+        None => Ok(None),
+        Some(text) => Decimal::parse(text.trim()).map(Some).ok_or_else(|| {
+            Error::BadRequest(format!(
+                "`{key}` must be a decimal number, not `{}`",
+                truncate(&text, 40)
+            ))
+        }),
+    }
+}
+
+fn timestamp(params: &Params, key: &str) -> Result<Option<Timestamp>, Error> {
+    match opt_str(params, key)? {
+        None => Ok(None),
+        Some(text) => Timestamp::parse(&text).map(Some).ok_or_else(|| {
+            Error::BadRequest(format!(
+                "`{key}` must be an RFC 3339 time, not `{}`",
+                truncate(&text, 40)
+            ))
+        }),
+    }
+}
+
+/// `Unknown` in `from` is Vonage saying it has no caller ID: no value, not a caller named so.
+fn party(params: &Params, key: &str) -> Result<Option<String>, Error> {
+    Ok(opt_str(params, key)?.filter(|v| v != "Unknown"))
+}
+
+/// At most `max` characters of `text`, for error messages and logs.
+pub fn truncate(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_string(),
+    }
+}
+
+impl CallEvent {
+    pub fn from_params(params: &Params) -> Result<Self, Error> {
+        let kind = EventKind::detect(params, opt_str(params, "status")?);
+        let uuid = match id(params, "uuid")? {
+            Some(uuid) => Some(uuid),
+            None => id(params, "call_uuid")?,
+        };
+        let conversation_uuid = match id(params, "conversation_uuid")? {
+            Some(conv) => Some(conv),
+            None => id(params, "conversation_uuid_to")?,
+        };
+        if uuid.is_none() && conversation_uuid.is_none() {
+            return Err(Error::BadRequest(
+                "event has neither `uuid` nor `conversation_uuid`: it cannot belong to a call"
+                    .into(),
+            ));
+        }
+        let headers = match params.get("headers") {
+            None | Some(Value::Null) => None,
+            Some(h @ Value::Object(_)) => Some(h.clone()),
+            Some(other) => {
+                return Err(Error::BadRequest(format!(
+                    "`headers` must be an object, not {}",
+                    kind_of(other)
+                )))
+            }
+        };
+        Ok(Self {
+            kind,
+            uuid,
+            conversation_uuid,
+            direction: opt_str(params, "direction")?,
+            from: party(params, "from")?,
+            to: party(params, "to")?,
+            timestamp: timestamp(params, "timestamp")?,
+            network: opt_str(params, "network")?,
+            rate: decimal(params, "rate")?,
+            price: decimal(params, "price")?,
+            duration: decimal(params, "duration")?,
+            start_time: opt_str(params, "start_time")?,
+            end_time: opt_str(params, "end_time")?,
+            detail: opt_str(params, "detail")?,
+            sip_code: opt_str(params, "sip_code")?,
+            disconnected_by: opt_str(params, "disconnected_by")?,
+            headers,
+        })
+    }
+
+    /// The call status, for status events.
+    pub fn status(&self) -> Option<&CallStatus> {
+        match &self.kind {
+            EventKind::Status(status) => Some(status),
+            _ => None,
+        }
+    }
+}
+
+/// The event-fn handler: parse, store, answer. `200` once stored or recognised as a
+/// duplicate; `4xx` for a request that cannot be an event (nothing written); `503` when
+/// DynamoDB cannot take it, so that Vonage delivers it again.
+#[cfg(feature = "dynamodb")]
+pub async fn handle_event(
+    store: &crate::store::Store,
+    req: lambda_http::Request,
+) -> Result<lambda_http::Response<lambda_http::Body>, lambda_http::Error> {
+    use crate::webhook::{body_bytes, json_response, params};
+    use lambda_http::http::StatusCode;
+
+    let parsed = params(&req).and_then(|params| {
+        let event = CallEvent::from_params(&params)?;
+        // What Vonage sent, as it sent it: the body of a POST, the query of a GET.
+        let raw = match req.method().as_str() {
+            "POST" => String::from_utf8_lossy(body_bytes(&req)).into_owned(),
+            _ => serde_json::Value::Object(params).to_string(),
+        };
+        Ok((event, raw))
+    });
+    let (event, raw) = match parsed {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            let body = truncate(&String::from_utf8_lossy(body_bytes(&req)), 500);
+            tracing::warn!(status = e.status().as_u16(), error = %e, body, "VOICE EVENT rejected: {e}");
+            return Ok(e.to_response());
+        }
+    };
+    match store.record(&event, &raw).await {
+        Ok(recorded) => {
+            log_event(&event, recorded);
+            let result = match recorded {
+                crate::store::Recorded::New => "stored",
+                crate::store::Recorded::Duplicate => "duplicate",
+            };
+            Ok(json_response(
+                StatusCode::OK,
+                &serde_json::json!({ "result": result }),
+            ))
+        }
+        Err(e) => {
+            tracing::error!(
+                call_uuid = event.uuid.as_deref().unwrap_or(""),
+                conversation_uuid = event.conversation_uuid.as_deref().unwrap_or(""),
+                status = event.kind.name(),
+                error = %e,
+                "VOICE EVENT not stored, answering 503 so Vonage retries: {e}"
+            );
+            Ok(
+                Error::Unavailable("the event could not be stored; retry later".into())
+                    .to_response(),
+            )
+        }
+    }
+}
+
+/// One line per event that a person can read in the `make run` terminal; the same fields go
+/// out as JSON in Lambda.
+#[cfg(feature = "dynamodb")]
+fn log_event(event: &CallEvent, recorded: crate::store::Recorded) {
+    let leg = event.uuid.as_deref().unwrap_or("-");
+    let short_leg = leg.get(..8).unwrap_or(leg);
+    let direction = event.direction.as_deref().unwrap_or("-");
+    let status = event.kind.name();
+    let duration = event.duration.as_ref().map(Decimal::as_str).unwrap_or("");
+    let price = event.price.as_ref().map(Decimal::as_str).unwrap_or("");
+    let to = event
+        .to
+        .as_deref()
+        .map(crate::phone::mask)
+        .unwrap_or_default();
+    let ended = if event.status() == Some(&CallStatus::Completed) {
+        format!(" duration={duration}s price={price}")
+    } else {
+        String::new()
+    };
+    let duplicate = if recorded == crate::store::Recorded::Duplicate {
+        " (duplicate)"
+    } else {
+        ""
+    };
+    tracing::info!(
+        call_uuid = leg,
+        conversation_uuid = event.conversation_uuid.as_deref().unwrap_or(""),
+        direction,
+        status,
+        to,
+        duration,
+        price,
+        duplicate = recorded == crate::store::Recorded::Duplicate,
+        "VOICE EVENT leg {short_leg} {direction} {status}{ended}{duplicate}"
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn parse(value: Value) -> Result<CallEvent, Error> {
+        CallEvent::from_params(value.as_object().unwrap())
+    }
+
+    #[test]
+    fn tutorial_completed_event_keeps_money_exact() {
+        let event = parse(json!({
+            "headers": {}, "end_time": "2021-03-10T10:36:36.000Z", "uuid": "8aa86e22-8d45-4201-b8d8-3dcd76e76429",
+            "network": "23433", "duration": "5", "start_time": "2021-03-10T10:36:31.000Z", "rate": "0.10000000",
+            "price": "0.00833333", "from": "Unknown", "to": "447700900000",
+            "conversation_uuid": "CON-1a28b1f8-0831-44e6-8d58-42739e7d4c77", "status": "completed",
+            "direction": "outbound", "timestamp": "2021-03-10T10:36:35.585Z"
+        }))
+        .unwrap();
+        assert_eq!(event.kind, EventKind::Status(CallStatus::Completed));
+        assert_eq!(event.price.unwrap().as_str(), "0.00833333");
+        assert_eq!(event.rate.unwrap().as_str(), "0.10000000");
+        assert_eq!(event.duration.unwrap().as_str(), "5");
+        assert_eq!(event.network.as_deref(), Some("23433"));
+        assert_eq!(event.from, None, "`Unknown` is no caller ID");
+        assert_eq!(
+            event.timestamp.unwrap().as_str(),
+            "2021-03-10T10:36:35.585Z"
+        );
+    }
+
+    #[test]
+    fn numbers_may_arrive_as_json_numbers_and_nulls_anywhere() {
+        let event = parse(json!({"uuid": "u1", "conversation_uuid": "CON-1", "status": "completed",
+            "duration": 5, "price": 0.5, "rate": null, "sip_code": 200, "network": null, "from": null})).unwrap();
+        assert_eq!(event.duration.unwrap().as_str(), "5");
+        assert_eq!(event.price.unwrap().as_str(), "0.5");
+        assert_eq!(event.rate, None);
+        assert_eq!(event.sip_code.as_deref(), Some("200"));
+    }
+
+    #[test]
+    fn every_documented_status_is_known_and_unknown_ones_are_kept() {
+        for name in [
+            "started",
+            "ringing",
+            "answered",
+            "machine",
+            "human",
+            "busy",
+            "cancelled",
+            "unanswered",
+            "rejected",
+            "failed",
+            "timeout",
+            "completed",
+            "disconnected",
+            "transfer",
+        ] {
+            let status = CallStatus::parse(name);
+            assert!(!matches!(status, CallStatus::Other(_)), "{name}");
+            assert_eq!(status.as_str(), name);
+        }
+        assert_eq!(
+            CallStatus::parse("on_hold"),
+            CallStatus::Other("on_hold".into())
+        );
+        assert_eq!(CallStatus::parse("on_hold").as_str(), "on_hold");
+    }
+
+    #[test]
+    fn status_ranks_order_a_legs_life() {
+        use CallStatus::*;
+        let order = [Started, Ringing, Answered, Disconnected, Busy, Completed];
+        assert!(order.windows(2).all(|w| w[0].rank() < w[1].rank()));
+        assert_eq!(Failed.rank(), Busy.rank());
+        assert!(Other("x".into()).rank() < Started.rank());
+        assert!(Answered.outcome_rank() < Busy.outcome_rank());
+        assert_eq!(Completed.outcome_rank(), None);
+    }
+
+    #[test]
+    fn human_and_machine_events_use_call_uuid() {
+        let event = parse(
+            json!({"call_uuid": "u1", "conversation_uuid": "CON-1", "status": "human",
+                                 "timestamp": "2021-03-10T10:36:21.285Z"}),
+        )
+        .unwrap();
+        assert_eq!(event.uuid.as_deref(), Some("u1"));
+        assert_eq!(event.kind, EventKind::Status(CallStatus::Human));
+    }
+
+    #[test]
+    fn other_event_kinds_are_recognised() {
+        let cases = [
+            (
+                json!({"uuid": "u1", "conversation_uuid": "CON-1", "dtmf": {"digits": "1"}}),
+                EventKind::Input,
+            ),
+            (
+                json!({"conversation_uuid": "CON-1", "recording_url": "https://x", "recording_uuid": "r"}),
+                EventKind::Record,
+            ),
+            (
+                json!({"uuid": "u1", "conversation_uuid_from": "CON-1", "conversation_uuid_to": "CON-2", "type": "transfer"}),
+                EventKind::Transfer,
+            ),
+            (
+                json!({"conversation_uuid": "CON-1", "payload": {"a": 1}}),
+                EventKind::Notify,
+            ),
+            (
+                json!({"conversation_uuid": "CON-1", "reason": "Bad NCCO"}),
+                EventKind::Error,
+            ),
+            (
+                json!({"conversation_uuid": "CON-1", "something": "new"}),
+                EventKind::Unknown,
+            ),
+        ];
+        for (value, kind) in cases {
+            assert_eq!(parse(value.clone()).unwrap().kind, kind, "{value}");
+        }
+        let transfer = parse(json!({"uuid": "u1", "conversation_uuid_from": "CON-1", "conversation_uuid_to": "CON-2"})).unwrap();
+        assert_eq!(transfer.conversation_uuid.as_deref(), Some("CON-2"));
+    }
+
+    #[test]
+    fn timestamps_are_normalised_to_utc_milliseconds() {
+        assert_eq!(
+            Timestamp::parse("2021-03-10T10:36:21Z").unwrap().as_str(),
+            "2021-03-10T10:36:21.000Z"
+        );
+        assert_eq!(
+            Timestamp::parse("2021-03-10T11:36:21.2851+01:00")
+                .unwrap()
+                .as_str(),
+            "2021-03-10T10:36:21.285Z"
+        );
+        assert_eq!(Timestamp::parse("yesterday"), None);
+    }
+
+    #[test]
+    fn decimals_are_plain_and_bounded() {
+        for ok in ["0", "5", "0.00833333", "-1.5", "10"] {
+            assert_eq!(Decimal::parse(ok).unwrap().as_str(), ok);
+        }
+        for bad in [
+            "",
+            "-",
+            "1.",
+            ".5",
+            "1e5",
+            "5x",
+            "NaN",
+            "0x10",
+            "1.2.3",
+            &"9".repeat(39),
+        ] {
+            assert_eq!(Decimal::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn malformed_fields_are_rejected_with_the_field_named() {
+        let cases = [
+            (
+                json!({"conversation_uuid": "CON-1", "uuid": "u1", "duration": "5s"}),
+                "`duration`",
+            ),
+            (
+                json!({"conversation_uuid": "CON-1", "uuid": "u1", "price": "free"}),
+                "`price`",
+            ),
+            (
+                json!({"conversation_uuid": "CON-1", "uuid": "u1", "timestamp": "soon"}),
+                "`timestamp`",
+            ),
+            (
+                json!({"conversation_uuid": "CON-1", "uuid": "a#b"}),
+                "`uuid`",
+            ),
+            (
+                json!({"conversation_uuid": ["CON-1"], "uuid": "u1"}),
+                "`conversation_uuid`",
+            ),
+            (
+                json!({"conversation_uuid": "CON-1", "uuid": "u1", "status": 7.5e300}),
+                "",
+            ),
+            (
+                json!({"conversation_uuid": "CON-1", "uuid": "u1", "headers": "x"}),
+                "`headers`",
+            ),
+            (json!({"status": "started"}), "neither"),
+        ];
+        for (value, needle) in cases {
+            match parse(value.clone()) {
+                Err(e) => assert!(e.to_string().contains(needle), "{value}: {e}"),
+                // A number as status is kept as an unknown status: lenient, not an error.
+                Ok(event) => assert!(
+                    matches!(event.kind, EventKind::Status(CallStatus::Other(_))),
+                    "{value}"
+                ),
+            }
+        }
+    }
+}

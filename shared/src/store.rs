@@ -1,0 +1,669 @@
+//! The DynamoDB table: key schema, conditional writes, and the read side.
+//!
+//! One table, keys `pk` (S) and `sk` (S). This layout is a public contract (see README):
+//!
+//! | item        | pk                          | sk                                          |
+//! |-------------|-----------------------------|---------------------------------------------|
+//! | leg         | `CONV#<conversation_uuid>`  | `LEG#<uuid>`                                |
+//! | transition  | `CONV#<conversation_uuid>`  | `EVENT#<timestamp>#<uuid or ->#<status or kind>` |
+//! | transition of an event without a conversation | `CALL#<uuid>` | as above              |
+//!
+//! Every rule is enforced by DynamoDB itself with condition expressions, never by reading
+//! first: concurrent Lambda instances and redeliveries cannot race past them.
+//!
+//! Per event: the transition `PutItem` (only if its key is new) and the leg `UpdateItem` (only
+//! if the event is not older than the leg's status) go out together, so an event costs one
+//! round trip of latency. A late event that loses the leg's condition gets the leg's current
+//! item back in the same answer (`ReturnValuesOnConditionCheckFailure`), and only when it still
+//! has something to add (an outcome such as `busy`, or a missing `from`/`to`) does a second,
+//! conditional `UpdateItem` follow.
+
+use crate::config::EventConfig;
+use crate::event::{CallEvent, CallStatus};
+use aws_sdk_dynamodb::{
+    error::{DisplayErrorContext, SdkError},
+    operation::update_item::UpdateItemError,
+    types::{
+        AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
+        ReturnValuesOnConditionCheckFailure, ScalarAttributeType,
+    },
+    Client,
+};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Partition key attribute name.
+pub const PK: &str = "pk";
+/// Sort key attribute name.
+pub const SK: &str = "sk";
+/// TTL attribute (epoch seconds), set when `RETENTION_DAYS` is.
+pub const EXPIRES_AT: &str = "expires_at";
+
+/// Timeouts well inside Vonage's webhook timeout and the function's: a stalled DynamoDB turns
+/// into a `503` that Vonage retries, not a hung invocation.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(2);
+pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(5);
+
+type Item = HashMap<String, AttributeValue>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// DynamoDB did not take the request (unreachable, throttled after retries, timed out, …).
+    #[error("DynamoDB: {0}")]
+    Unavailable(String),
+    /// An item in the table does not have the shape this code writes.
+    #[error("item {pk}/{sk} is malformed: {reason}")]
+    Malformed {
+        pk: String,
+        sk: String,
+        reason: String,
+    },
+}
+
+fn unavailable<E, R>(err: SdkError<E, R>) -> StoreError
+where
+    E: std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    StoreError::Unavailable(DisplayErrorContext(&err).to_string())
+}
+
+/// Whether the event was new or a redelivery of one already stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    New,
+    Duplicate,
+}
+
+pub fn conversation_pk(conversation_uuid: &str) -> String {
+    format!("CONV#{conversation_uuid}")
+}
+
+pub fn leg_sk(uuid: &str) -> String {
+    format!("LEG#{uuid}")
+}
+
+/// Where an event's transition item goes: `(pk, sk)`. Deterministic in the event, so a
+/// redelivery lands on the same key. An event without a timestamp (Vonage always sends one)
+/// is told apart by a hash of its body instead.
+pub fn transition_key(event: &CallEvent, raw: &str) -> (String, String) {
+    let pk = match (&event.conversation_uuid, &event.uuid) {
+        (Some(conv), _) => conversation_pk(conv),
+        (None, Some(uuid)) => format!("CALL#{uuid}"),
+        // CallEvent::from_params refuses events with neither id.
+        (None, None) => "CALL#-".to_string(),
+    };
+    let time = match &event.timestamp {
+        Some(ts) => ts.as_str().to_string(),
+        None => format!(
+            "no-timestamp-{}",
+            &hex::encode(Sha256::digest(raw.as_bytes()))[..16]
+        ),
+    };
+    let uuid = event.uuid.as_deref().unwrap_or("-");
+    (pk, format!("EVENT#{time}#{uuid}#{}", event.kind.name()))
+}
+
+/// One event as received, in the conversation's timeline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Transition {
+    pub pk: String,
+    pub sk: String,
+    /// The status for status events, the kind (`input`, `record`, …) otherwise.
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uuid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation_uuid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<String>,
+    /// The body exactly as Vonage sent it (for `GET` delivery, the query as a JSON object).
+    pub raw: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<u64>,
+}
+
+/// A call leg's current state, as the leg item holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Leg {
+    pub uuid: String,
+    pub conversation_uuid: String,
+    pub direction: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub status: String,
+    pub status_at: String,
+    pub outcome: Option<String>,
+    pub duration: Option<String>,
+    pub rate: Option<String>,
+    pub price: Option<String>,
+    pub network: Option<String>,
+    pub start_time: Option<String>,
+    pub end_time: Option<String>,
+    pub detail: Option<String>,
+    pub sip_code: Option<String>,
+    pub disconnected_by: Option<String>,
+}
+
+impl Leg {
+    /// Decimals stay the exact text DynamoDB returns, so this is read by hand rather than
+    /// through serde (serde_dynamo turns `N` into floats).
+    fn from_item(item: &Item) -> Result<Self, StoreError> {
+        let text = |name: &str| match item.get(name) {
+            Some(AttributeValue::S(s)) | Some(AttributeValue::N(s)) => Some(s.clone()),
+            _ => None,
+        };
+        let required = |name: &str| {
+            text(name).ok_or_else(|| StoreError::Malformed {
+                pk: text(PK).unwrap_or_default(),
+                sk: text(SK).unwrap_or_default(),
+                reason: format!("no `{name}`"),
+            })
+        };
+        Ok(Self {
+            uuid: required("uuid")?,
+            conversation_uuid: required("conversation_uuid")?,
+            direction: text("direction"),
+            from: text("from"),
+            to: text("to"),
+            status: required("status")?,
+            status_at: required("status_at")?,
+            outcome: text("outcome"),
+            duration: text("duration"),
+            rate: text("rate"),
+            price: text("price"),
+            network: text("network"),
+            start_time: text("start_time"),
+            end_time: text("end_time"),
+            detail: text("detail"),
+            sip_code: text("sip_code"),
+            disconnected_by: text("disconnected_by"),
+        })
+    }
+}
+
+/// Everything stored about one conversation.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Conversation {
+    pub legs: Vec<Leg>,
+    /// Transitions in time order.
+    pub timeline: Vec<Transition>,
+}
+
+/// A DynamoDB `UpdateItem` being put together: `SET` clauses with their names and values.
+/// Every attribute goes through a `#name` placeholder: `status`, `from`, `to`, `duration` and
+/// `timestamp` are DynamoDB reserved words.
+#[derive(Default)]
+struct Update {
+    sets: Vec<String>,
+    names: HashMap<String, String>,
+    values: HashMap<String, AttributeValue>,
+}
+
+impl Update {
+    fn name(&mut self, attr: &str) -> String {
+        let placeholder = format!("#{attr}");
+        self.names.insert(placeholder.clone(), attr.to_string());
+        placeholder
+    }
+
+    fn value(&mut self, attr: &str, value: AttributeValue) -> String {
+        let placeholder = format!(":{attr}");
+        self.values.insert(placeholder.clone(), value);
+        placeholder
+    }
+
+    fn set(&mut self, attr: &str, value: AttributeValue) {
+        let (n, v) = (self.name(attr), self.value(attr, value));
+        self.sets.push(format!("{n} = {v}"));
+    }
+
+    /// Sets the attribute only if the item has none yet: first value seen wins.
+    fn set_if_absent(&mut self, attr: &str, value: AttributeValue) {
+        let (n, v) = (self.name(attr), self.value(attr, value));
+        self.sets.push(format!("{n} = if_not_exists({n}, {v})"));
+    }
+
+    fn expression(&self) -> String {
+        format!("SET {}", self.sets.join(", "))
+    }
+}
+
+fn s(value: &str) -> AttributeValue {
+    AttributeValue::S(value.to_string())
+}
+
+fn n(value: impl ToString) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+/// The leg's `(rank, time)` key or the outcome's, from the item DynamoDB handed back.
+fn ranked(item: &Item, rank: &str, at: &str) -> Option<(u8, String)> {
+    let rank = match item.get(rank)? {
+        AttributeValue::N(n) => n.parse().ok()?,
+        _ => return None,
+    };
+    let at = match item.get(at) {
+        Some(AttributeValue::S(s)) => s.clone(),
+        _ => String::new(),
+    };
+    Some((rank, at))
+}
+
+/// Condition under which `(rank, at)` may replace the item's `(rank_attr, at_attr)`: nothing
+/// there yet, a lower rank, or the same rank no later. Equal keys pass, so a redelivery writes
+/// the same values again and changes nothing.
+fn not_older(update: &mut Update, rank_attr: &str, at_attr: &str, rank: u8, at: &str) -> String {
+    let (rn, an) = (update.name(rank_attr), update.name(at_attr));
+    let (rv, av) = (
+        update.value(rank_attr, n(rank)),
+        update.value(at_attr, s(at)),
+    );
+    format!("attribute_not_exists({rn}) OR {rn} < {rv} OR ({rn} = {rv} AND {an} <= {av})")
+}
+
+/// The DynamoDB side of the event webhook.
+#[derive(Clone, Debug)]
+pub struct Store {
+    client: Client,
+    table: String,
+    retention_days: Option<u32>,
+}
+
+impl Store {
+    /// Builds the SDK client from the environment (region, credentials and
+    /// `AWS_ENDPOINT_URL_DYNAMODB`), with deliberate timeouts. Call once, at init.
+    pub async fn from_env(cfg: &EventConfig) -> Self {
+        let timeouts = aws_config::timeout::TimeoutConfig::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+            .operation_timeout(OPERATION_TIMEOUT)
+            .build();
+        let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .timeout_config(timeouts)
+            .load()
+            .await;
+        Self::new(Client::new(&sdk), cfg)
+    }
+
+    pub fn new(client: Client, cfg: &EventConfig) -> Self {
+        Self {
+            client,
+            table: cfg.table_name.clone(),
+            retention_days: cfg.retention_days,
+        }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    fn expires_at(&self) -> Option<u64> {
+        let days = u64::from(self.retention_days?);
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs();
+        Some(now + days * 86_400)
+    }
+
+    /// Creates the table with the key schema above (local development and tests; in AWS the
+    /// SAM template creates it, and a test checks the two agree).
+    pub async fn create_table(&self) -> Result<(), StoreError> {
+        let key = |name: &str, key_type| {
+            KeySchemaElement::builder()
+                .attribute_name(name)
+                .key_type(key_type)
+                .build()
+        };
+        let attr = |name: &str| {
+            AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+        };
+        let invalid =
+            |e: aws_sdk_dynamodb::error::BuildError| StoreError::Unavailable(e.to_string());
+        let result = self
+            .client
+            .create_table()
+            .table_name(&self.table)
+            .billing_mode(BillingMode::PayPerRequest)
+            .key_schema(key(PK, KeyType::Hash).map_err(invalid)?)
+            .key_schema(key(SK, KeyType::Range).map_err(invalid)?)
+            .attribute_definitions(attr(PK).map_err(invalid)?)
+            .attribute_definitions(attr(SK).map_err(invalid)?)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_resource_in_use_exception()) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    /// Stores one event: its transition item, and its effect on the leg.
+    pub async fn record(&self, event: &CallEvent, raw: &str) -> Result<Recorded, StoreError> {
+        let expires_at = self.expires_at();
+        let (transition, leg) = tokio::join!(self.put_transition(event, raw, expires_at), async {
+            match (event.status(), &event.uuid, &event.conversation_uuid) {
+                (Some(status), Some(uuid), Some(conv)) => {
+                    self.update_leg(event, status, uuid, conv, expires_at).await
+                }
+                _ => Ok(()),
+            }
+        });
+        leg?;
+        transition
+    }
+
+    async fn put_transition(
+        &self,
+        event: &CallEvent,
+        raw: &str,
+        expires_at: Option<u64>,
+    ) -> Result<Recorded, StoreError> {
+        let (pk, sk) = transition_key(event, raw);
+        let item = Transition {
+            pk,
+            sk,
+            kind: event.kind.name().to_string(),
+            uuid: event.uuid.clone(),
+            conversation_uuid: event.conversation_uuid.clone(),
+            timestamp: event.timestamp.as_ref().map(|t| t.as_str().to_string()),
+            raw: raw.to_string(),
+            expires_at,
+        };
+        let item: Item =
+            serde_dynamo::to_item(item).map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Recorded::New),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(Recorded::Duplicate)
+            }
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    fn leg_key(conv: &str, uuid: &str) -> Item {
+        HashMap::from([
+            (PK.to_string(), s(&conversation_pk(conv))),
+            (SK.to_string(), s(&leg_sk(uuid))),
+        ])
+    }
+
+    /// Moves the leg forward if this event is its newest news; otherwise adds what the late
+    /// event still knows (its outcome, missing parties).
+    async fn update_leg(
+        &self,
+        event: &CallEvent,
+        status: &CallStatus,
+        uuid: &str,
+        conv: &str,
+        expires_at: Option<u64>,
+    ) -> Result<(), StoreError> {
+        let at = event.timestamp.as_ref().map(|t| t.as_str()).unwrap_or("");
+        let rank = status.rank();
+
+        let mut update = Update::default();
+        update.set("uuid", s(uuid));
+        update.set("conversation_uuid", s(conv));
+        update.set("status", s(status.as_str()));
+        update.set("status_at", s(at));
+        update.set("status_rank", n(rank));
+        if let Some(orank) = status.outcome_rank() {
+            // Safe without its own condition: outcome rank rises with status rank, so an event
+            // that wins the status condition also wins the outcome one.
+            update.set("outcome", s(status.as_str()));
+            update.set("outcome_at", s(at));
+            update.set("outcome_rank", n(orank));
+        }
+        let texts = [
+            ("network", &event.network),
+            ("start_time", &event.start_time),
+            ("end_time", &event.end_time),
+            ("detail", &event.detail),
+            ("sip_code", &event.sip_code),
+            ("disconnected_by", &event.disconnected_by),
+        ];
+        for (attr, value) in texts {
+            if let Some(value) = value {
+                update.set(attr, s(value));
+            }
+        }
+        for (attr, value) in [
+            ("duration", &event.duration),
+            ("rate", &event.rate),
+            ("price", &event.price),
+        ] {
+            if let Some(value) = value {
+                update.set(attr, n(value.as_str()));
+            }
+        }
+        self.parties(&mut update, event, None);
+        if let Some(expires_at) = expires_at {
+            update.set(EXPIRES_AT, n(expires_at));
+        }
+        let condition = not_older(&mut update, "status_rank", "status_at", rank, at);
+
+        let mut current = match self
+            .send_update(conv, uuid, update, Some(condition))
+            .await?
+        {
+            None => return Ok(()),
+            Some(current) => current,
+        };
+        // The leg already holds newer news. Bounded: each lost race means another writer moved
+        // the outcome forward, and the outcome can only move forward twice.
+        for _ in 0..3 {
+            let mut late = Update::default();
+            let mut condition = None;
+            if let Some(orank) = status.outcome_rank() {
+                if ranked(&current, "outcome_rank", "outcome_at") < Some((orank, at.to_string())) {
+                    late.set("outcome", s(status.as_str()));
+                    late.set("outcome_at", s(at));
+                    late.set("outcome_rank", n(orank));
+                    if let Some(detail) = &event.detail {
+                        late.set("detail", s(detail));
+                    }
+                    condition = Some(not_older(
+                        &mut late,
+                        "outcome_rank",
+                        "outcome_at",
+                        orank,
+                        at,
+                    ));
+                }
+            }
+            self.parties(&mut late, event, Some(&current));
+            if late.sets.is_empty() {
+                return Ok(());
+            }
+            match self.send_update(conv, uuid, late, condition).await? {
+                None => return Ok(()),
+                Some(newer) => current = newer,
+            }
+        }
+        Err(StoreError::Unavailable(format!(
+            "leg {uuid}: outcome kept changing under concurrent writes"
+        )))
+    }
+
+    /// `direction`, `from`, `to`: the first value seen is kept (Vonage sends the same ones on
+    /// every event of a leg, or none). With the current item at hand, only missing ones are set.
+    fn parties(&self, update: &mut Update, event: &CallEvent, current: Option<&Item>) {
+        for (attr, value) in [
+            ("direction", &event.direction),
+            ("from", &event.from),
+            ("to", &event.to),
+        ] {
+            if let Some(value) = value {
+                if current.is_none_or(|item| !item.contains_key(attr)) {
+                    update.set_if_absent(attr, s(value));
+                }
+            }
+        }
+    }
+
+    /// Sends a leg update. `Ok(None)` when applied; `Ok(Some(item))` with the leg as it is
+    /// when the condition failed.
+    async fn send_update(
+        &self,
+        conv: &str,
+        uuid: &str,
+        update: Update,
+        condition: Option<String>,
+    ) -> Result<Option<Item>, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::leg_key(conv, uuid)))
+            .update_expression(update.expression())
+            .set_condition_expression(condition)
+            .set_expression_attribute_names(Some(update.names))
+            .set_expression_attribute_values(Some(update.values))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(None),
+            Err(e) => match e.into_service_error() {
+                UpdateItemError::ConditionalCheckFailedException(failed) => {
+                    Ok(Some(failed.item.unwrap_or_default()))
+                }
+                other => Err(StoreError::Unavailable(
+                    DisplayErrorContext(&other).to_string(),
+                )),
+            },
+        }
+    }
+
+    /// Everything stored about a conversation, legs and timeline, in one (paginated) query.
+    pub async fn conversation(&self, conversation_uuid: &str) -> Result<Conversation, StoreError> {
+        let mut conversation = Conversation::default();
+        let mut start: Option<Item> = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("#pk = :pk")
+                .expression_attribute_names("#pk", PK)
+                .expression_attribute_values(":pk", s(&conversation_pk(conversation_uuid)))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for item in page.items() {
+                match item.get(SK) {
+                    Some(AttributeValue::S(sk)) if sk.starts_with("LEG#") => {
+                        conversation.legs.push(Leg::from_item(item)?)
+                    }
+                    Some(AttributeValue::S(sk)) if sk.starts_with("EVENT#") => {
+                        let transition = serde_dynamo::from_item(item.clone()).map_err(|e| {
+                            StoreError::Malformed {
+                                pk: conversation_pk(conversation_uuid),
+                                sk: sk.clone(),
+                                reason: e.to_string(),
+                            }
+                        })?;
+                        conversation.timeline.push(transition);
+                    }
+                    _ => {}
+                }
+            }
+            start = page.last_evaluated_key().cloned();
+            if start.is_none() {
+                return Ok(conversation);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn event(value: serde_json::Value) -> CallEvent {
+        CallEvent::from_params(value.as_object().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn transition_keys_follow_the_documented_layout() {
+        let e = event(
+            json!({"uuid": "u1", "conversation_uuid": "CON-1", "status": "answered",
+                             "timestamp": "2021-03-10T10:36:31.604Z"}),
+        );
+        assert_eq!(
+            transition_key(&e, "{}"),
+            (
+                "CONV#CON-1".into(),
+                "EVENT#2021-03-10T10:36:31.604Z#u1#answered".into()
+            )
+        );
+        let e = event(
+            json!({"conversation_uuid": "CON-1", "recording_url": "https://x", "timestamp": "2021-03-10T10:36:31Z"}),
+        );
+        assert_eq!(
+            transition_key(&e, "{}").1,
+            "EVENT#2021-03-10T10:36:31.000Z#-#record"
+        );
+        let e =
+            event(json!({"uuid": "u1", "status": "started", "timestamp": "2021-03-10T10:36:31Z"}));
+        assert_eq!(transition_key(&e, "{}").0, "CALL#u1");
+    }
+
+    #[test]
+    fn events_without_a_timestamp_are_told_apart_by_their_body() {
+        let e = event(json!({"uuid": "u1", "conversation_uuid": "CON-1", "status": "started"}));
+        let (_, a) = transition_key(&e, r#"{"a":1}"#);
+        let (_, b) = transition_key(&e, r#"{"a":2}"#);
+        assert_ne!(a, b);
+        assert_eq!(a, transition_key(&e, r#"{"a":1}"#).1);
+        assert!(a.starts_with("EVENT#no-timestamp-"));
+    }
+
+    #[test]
+    fn updates_name_every_attribute_through_placeholders() {
+        let mut update = Update::default();
+        update.set("status", s("completed"));
+        update.set_if_absent("from", s("Alice"));
+        assert_eq!(
+            update.expression(),
+            "SET #status = :status, #from = if_not_exists(#from, :from)"
+        );
+        assert_eq!(update.names["#from"], "from");
+        let condition = not_older(&mut update, "status_rank", "status_at", 6, "t");
+        assert_eq!(
+            condition,
+            "attribute_not_exists(#status_rank) OR #status_rank < :status_rank OR (#status_rank = :status_rank AND #status_at <= :status_at)"
+        );
+    }
+}
