@@ -10,5 +10,5 @@ async fn main() -> Result<(), Error> {
     tracing::init_default_subscriber();
     let config = EventConfig::from_env(&ProcessEnv)?;
     let store = Store::from_env(&config).await;
-    run(service_fn(|req| handle_event(&store, req))).await
+    run(service_fn(|req| handle_event(&config, &store, req))).await
 }

@@ -239,7 +239,11 @@ pub async fn handle_answer(
     cfg: &AnswerConfig,
     req: Request,
 ) -> Result<Response<Body>, lambda_http::Error> {
-    let result = webhook::params(&req).and_then(|params| answer(cfg, &params));
+    let result = cfg
+        .signature
+        .verify(&req)
+        .and_then(|()| webhook::params(&req))
+        .and_then(|params| answer(cfg, &params));
     Ok(match result {
         Ok(ncco) => json_response(StatusCode::OK, &ncco),
         Err(e) => {

@@ -4,6 +4,7 @@
 //! the variable, so the function stops at init with a message that says what to fix.
 
 use crate::phone::E164;
+use crate::signature::Verifier;
 
 /// Looks a variable up; `std::env::var` in production, a map in tests.
 pub trait Env {
@@ -87,6 +88,7 @@ pub struct AnswerConfig {
     /// App user that calls to our Vonage number are connected to.
     pub inbound_app_user: Option<String>,
     pub greeting: String,
+    pub signature: Verifier,
 }
 
 impl AnswerConfig {
@@ -123,16 +125,18 @@ impl AnswerConfig {
             blocked,
             inbound_app_user: value(env, "INBOUND_APP_USER"),
             greeting: value(env, "GREETING").unwrap_or_else(|| DEFAULT_GREETING.to_string()),
+            signature: Verifier::from_env(env)?,
         })
     }
 }
 
 /// Everything the event webhook needs besides its DynamoDB client.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EventConfig {
     pub table_name: String,
     /// Items get an `expires_at` this many days after they are written; `None` keeps them.
     pub retention_days: Option<u32>,
+    pub signature: Verifier,
 }
 
 impl EventConfig {
@@ -159,6 +163,7 @@ impl EventConfig {
         Ok(Self {
             table_name,
             retention_days,
+            signature: Verifier::from_env(env)?,
         })
     }
 }
@@ -253,12 +258,10 @@ mod tests {
         let cfg =
             EventConfig::from_env(&[("TABLE_NAME", "calls"), ("RETENTION_DAYS", "90")]).unwrap();
         assert_eq!(
-            cfg,
-            EventConfig {
-                table_name: "calls".into(),
-                retention_days: Some(90)
-            }
+            (cfg.table_name.as_str(), cfg.retention_days),
+            ("calls", Some(90))
         );
+        assert!(!cfg.signature.is_signed());
         let cfg =
             EventConfig::from_env(&[("TABLE_NAME", "calls"), ("RETENTION_DAYS", "0")]).unwrap();
         assert_eq!(cfg.retention_days, None);

@@ -360,21 +360,26 @@ impl CallEvent {
 /// DynamoDB cannot take it, so that Vonage delivers it again.
 #[cfg(feature = "dynamodb")]
 pub async fn handle_event(
+    cfg: &crate::config::EventConfig,
     store: &crate::store::Store,
     req: lambda_http::Request,
 ) -> Result<lambda_http::Response<lambda_http::Body>, lambda_http::Error> {
     use crate::webhook::{body_bytes, json_response, params};
     use lambda_http::http::StatusCode;
 
-    let parsed = params(&req).and_then(|params| {
-        let event = CallEvent::from_params(&params)?;
-        // What Vonage sent, as it sent it: the body of a POST, the query of a GET.
-        let raw = match req.method().as_str() {
-            "POST" => String::from_utf8_lossy(body_bytes(&req)).into_owned(),
-            _ => serde_json::Value::Object(params).to_string(),
-        };
-        Ok((event, raw))
-    });
+    let parsed = cfg
+        .signature
+        .verify(&req)
+        .and_then(|()| params(&req))
+        .and_then(|params| {
+            let event = CallEvent::from_params(&params)?;
+            // What Vonage sent, as it sent it: the body of a POST, the query of a GET.
+            let raw = match req.method().as_str() {
+                "POST" => String::from_utf8_lossy(body_bytes(&req)).into_owned(),
+                _ => serde_json::Value::Object(params).to_string(),
+            };
+            Ok((event, raw))
+        });
     let (event, raw) = match parsed {
         Ok(parsed) => parsed,
         Err(e) => {

@@ -9,6 +9,7 @@ pub mod error;
 pub mod event;
 pub mod ncco;
 pub mod phone;
+pub mod signature;
 #[cfg(feature = "dynamodb")]
 pub mod store;
 pub mod webhook;

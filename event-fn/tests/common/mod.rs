@@ -5,6 +5,7 @@
 use lambda_http::{Body, Request, RequestExt};
 use serde_json::Value;
 use shared::config::EventConfig;
+use shared::signature::Verifier;
 use shared::store::Store;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -13,6 +14,15 @@ use std::sync::atomic::{AtomicU32, Ordering};
 /// A store on a fresh table in DynamoDB Local.
 pub async fn local_store() -> Store {
     local_store_with(None).await
+}
+
+/// Unsigned: these tests are about storage; the signed path has tests of its own.
+pub fn unsigned_config(table: &str) -> EventConfig {
+    EventConfig {
+        table_name: table.into(),
+        retention_days: None,
+        signature: Verifier::unsigned(),
+    }
 }
 
 pub async fn local_store_with(retention_days: Option<u32>) -> Store {
@@ -32,8 +42,8 @@ pub async fn local_store_with(retention_days: Option<u32>) -> Store {
         COUNTER.fetch_add(1, Ordering::Relaxed)
     );
     let store = Store::from_env(&EventConfig {
-        table_name: table,
         retention_days,
+        ..unsigned_config(&table)
     })
     .await;
     store
@@ -92,7 +102,9 @@ pub fn get(params: &[(&str, &str)]) -> Request {
 
 /// Sends a request through the event handler: (status, JSON body).
 pub async fn send(store: &Store, req: Request) -> (u16, Value) {
-    let res = shared::event::handle_event(store, req).await.unwrap();
+    let res = shared::event::handle_event(&unsigned_config(store.table()), store, req)
+        .await
+        .unwrap();
     let body = serde_json::from_slice(res.body().as_ref()).unwrap_or(Value::Null);
     (res.status().as_u16(), body)
 }

@@ -1,0 +1,421 @@
+//! Signed webhooks: Vonage puts `Authorization: Bearer <JWT>` on every Voice webhook, HS256
+//! with the account's signature secret. Both functions check it before touching the request.
+//!
+//! Vonage's own SDKs check only the signature. This also checks the issuer, the token's age
+//! (`iat`, and `exp` when present), the body against the `payload_hash` claim, and, when
+//! configured, the API key and application the token was issued for.
+
+use crate::config::{ConfigError, Env};
+use crate::error::Error;
+use crate::webhook::body_bytes;
+use jsonwebtoken::{errors::ErrorKind, Algorithm, DecodingKey, Validation};
+use lambda_http::{http::header::AUTHORIZATION, Request};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use std::time::{SystemTime, UNIX_EPOCH};
+use subtle::ConstantTimeEq;
+
+/// How far `iat` may be from our clock, either way, unless `SIGNATURE_MAX_SKEW_SECONDS` says.
+pub const DEFAULT_MAX_SKEW_SECONDS: u64 = 300;
+
+/// The claims Vonage puts in a webhook token.
+#[derive(Debug, Deserialize)]
+struct Claims {
+    iat: Option<i64>,
+    #[serde(default)]
+    payload_hash: Option<String>,
+    #[serde(default)]
+    api_key: Option<String>,
+    #[serde(default)]
+    application_id: Option<String>,
+}
+
+/// How requests are verified; built once at init from the environment.
+#[derive(Clone)]
+pub struct Verifier {
+    /// `None`: unsigned mode, for local development only.
+    key: Option<DecodingKey>,
+    validation: Validation,
+    max_skew: u64,
+    api_key: Option<String>,
+    application_id: Option<String>,
+}
+
+impl std::fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the secret.
+        f.debug_struct("Verifier")
+            .field("signed", &self.key.is_some())
+            .field("max_skew", &self.max_skew)
+            .field("api_key", &self.api_key)
+            .field("application_id", &self.application_id)
+            .finish()
+    }
+}
+
+impl PartialEq for Verifier {
+    fn eq(&self, other: &Self) -> bool {
+        self.key.is_some() == other.key.is_some()
+            && self.max_skew == other.max_skew
+            && self.api_key == other.api_key
+            && self.application_id == other.application_id
+    }
+}
+
+impl Verifier {
+    /// `VONAGE_SIGNATURE_SECRET` (unset: unsigned, with a warning), `VONAGE_API_KEY`,
+    /// `VONAGE_APPLICATION_ID`, `SIGNATURE_MAX_SKEW_SECONDS`.
+    pub fn from_env(env: &impl Env) -> Result<Self, ConfigError> {
+        let get = |name: &str| {
+            env.get(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let max_skew = match get("SIGNATURE_MAX_SKEW_SECONDS") {
+            None => DEFAULT_MAX_SKEW_SECONDS,
+            Some(s) => s.parse().map_err(|_| ConfigError::Invalid {
+                name: "SIGNATURE_MAX_SKEW_SECONDS",
+                reason: format!("`{s}` is not a whole number of seconds"),
+            })?,
+        };
+        let secret = get("VONAGE_SIGNATURE_SECRET");
+        if secret.is_none() {
+            tracing::warn!(
+                "VONAGE_SIGNATURE_SECRET is not set: webhooks are NOT verified. Fine for local development, never in production."
+            );
+        }
+        Ok(Self::new(
+            secret.as_deref(),
+            get("VONAGE_API_KEY"),
+            get("VONAGE_APPLICATION_ID"),
+            max_skew,
+        ))
+    }
+
+    pub fn new(
+        secret: Option<&str>,
+        api_key: Option<String>,
+        application_id: Option<String>,
+        max_skew: u64,
+    ) -> Self {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_required_spec_claims(&["iss"]);
+        validation.set_issuer(&["Vonage"]);
+        validation.validate_aud = false;
+        // `exp` is honoured exactly when present; Vonage's tokens carry none.
+        validation.leeway = 0;
+        Self {
+            key: secret.map(|s| DecodingKey::from_secret(s.as_bytes())),
+            validation,
+            max_skew,
+            api_key,
+            application_id,
+        }
+    }
+
+    /// No verification at all (local development, tests of other things).
+    pub fn unsigned() -> Self {
+        Self::new(None, None, None, DEFAULT_MAX_SKEW_SECONDS)
+    }
+
+    pub fn is_signed(&self) -> bool {
+        self.key.is_some()
+    }
+
+    /// `Ok` if the request carries a valid Vonage token for this body; `401` otherwise.
+    pub fn verify(&self, req: &Request) -> Result<(), Error> {
+        let Some(key) = &self.key else { return Ok(()) };
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs();
+        self.verify_at(key, req, now).map_err(Error::Unauthorized)
+    }
+
+    fn verify_at(&self, key: &DecodingKey, req: &Request, now: u64) -> Result<(), String> {
+        let header = req
+            .headers()
+            .get(AUTHORIZATION)
+            .ok_or("missing Authorization header; Vonage signs webhooks with a Bearer token")?;
+        let header = header
+            .to_str()
+            .map_err(|_| "Authorization header is not text")?;
+        let (scheme, token) = header
+            .trim()
+            .split_once(' ')
+            .ok_or("Authorization header is not `Bearer <token>`")?;
+        if !scheme.eq_ignore_ascii_case("bearer") {
+            return Err(format!(
+                "Authorization scheme `{}` is not Bearer",
+                scheme.chars().take(20).collect::<String>()
+            ));
+        }
+        let claims = jsonwebtoken::decode::<Claims>(token.trim(), key, &self.validation)
+            .map_err(|e| match e.kind() {
+                ErrorKind::InvalidSignature => {
+                    "token signature does not match the signature secret".to_string()
+                }
+                ErrorKind::InvalidAlgorithm
+                | ErrorKind::UnsupportedAlgorithm
+                | ErrorKind::InvalidAlgorithmName => "token is not signed with HS256".to_string(),
+                ErrorKind::InvalidIssuer => "token issuer is not Vonage".to_string(),
+                ErrorKind::MissingRequiredClaim(claim) => format!("token has no `{claim}` claim"),
+                ErrorKind::ExpiredSignature => "token has expired".to_string(),
+                _ => format!("token is malformed: {e}"),
+            })?
+            .claims;
+
+        let iat = claims.iat.ok_or("token has no `iat` claim")?;
+        let age = i128::from(now as i64) - i128::from(iat);
+        if age.unsigned_abs() > u128::from(self.max_skew) {
+            return Err(format!(
+                "token issued {}s {} our clock; at most {}s allowed",
+                age.unsigned_abs(),
+                if age < 0 { "ahead of" } else { "behind" },
+                self.max_skew
+            ));
+        }
+        if let (Some(expected), body) = (&claims.payload_hash, body_bytes(req)) {
+            if !body.is_empty() {
+                let actual = hex::encode(Sha256::digest(body));
+                if !bool::from(
+                    actual
+                        .as_bytes()
+                        .ct_eq(expected.to_ascii_lowercase().as_bytes()),
+                ) {
+                    return Err("body does not match the token's payload_hash".into());
+                }
+            }
+        }
+        if let Some(expected) = &self.api_key {
+            if claims.api_key.as_deref() != Some(expected) {
+                return Err("token api_key is not this account's".into());
+            }
+        }
+        if let Some(expected) = &self.application_id {
+            if claims.application_id.as_deref() != Some(expected) {
+                return Err("token application_id is not this application's".into());
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jsonwebtoken::{encode, EncodingKey, Header};
+    use lambda_http::Body;
+    use serde_json::{json, Value};
+
+    const SECRET: &str = "test-signature-secret-0123456789abcdef";
+
+    fn now() -> i64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64
+    }
+
+    /// A token as Vonage mints it: HS256, iat, jti, iss, payload_hash, api_key,
+    /// application_id, and no exp.
+    fn vonage_claims(body: &[u8]) -> Value {
+        json!({
+            "iat": now(),
+            "jti": "8f1d8b4c-0c3e-4f5e-9f5e-2f1c2b3a4d5e",
+            "iss": "Vonage",
+            "payload_hash": hex::encode(Sha256::digest(body)),
+            "api_key": "abcd1234",
+            "application_id": "aaaaaaaa-bbbb-cccc-dddd-0123456789ab",
+        })
+    }
+
+    fn token(claims: &Value) -> String {
+        encode(
+            &Header::new(Algorithm::HS256),
+            claims,
+            &EncodingKey::from_secret(SECRET.as_bytes()),
+        )
+        .unwrap()
+    }
+
+    fn request(authorization: Option<&str>, body: &[u8]) -> Request {
+        let mut builder = lambda_http::http::Request::builder().method("POST");
+        if let Some(value) = authorization {
+            builder = builder.header("authorization", value);
+        }
+        builder.body(Body::Binary(body.to_vec())).unwrap()
+    }
+
+    fn verifier() -> Verifier {
+        Verifier::new(
+            Some(SECRET),
+            Some("abcd1234".into()),
+            Some("aaaaaaaa-bbbb-cccc-dddd-0123456789ab".into()),
+            DEFAULT_MAX_SKEW_SECONDS,
+        )
+    }
+
+    fn rejection(authorization: Option<&str>, body: &[u8]) -> String {
+        match verifier().verify(&request(authorization, body)) {
+            Err(Error::Unauthorized(reason)) => reason,
+            other => panic!("expected 401, got {other:?}"),
+        }
+    }
+
+    const BODY: &[u8] = br#"{"status":"started"}"#;
+
+    #[test]
+    fn a_token_built_exactly_like_vonages_is_accepted() {
+        let bearer = format!("Bearer {}", token(&vonage_claims(BODY)));
+        verifier().verify(&request(Some(&bearer), BODY)).unwrap();
+    }
+
+    #[test]
+    fn a_get_without_body_is_accepted_with_a_payload_hash_of_nothing_to_check() {
+        let mut claims = vonage_claims(b"");
+        claims.as_object_mut().unwrap().remove("payload_hash");
+        verifier()
+            .verify(&request(Some(&format!("bearer {}", token(&claims))), b""))
+            .unwrap();
+    }
+
+    #[test]
+    fn without_a_secret_every_request_passes() {
+        assert!(!Verifier::unsigned().is_signed());
+        Verifier::unsigned().verify(&request(None, BODY)).unwrap();
+    }
+
+    #[test]
+    fn missing_header_is_rejected() {
+        assert!(rejection(None, BODY).contains("missing Authorization"));
+    }
+
+    #[test]
+    fn wrong_scheme_is_rejected() {
+        let t = token(&vonage_claims(BODY));
+        assert!(rejection(Some(&format!("Basic {t}")), BODY).contains("not Bearer"));
+        assert!(rejection(Some(&t), BODY).contains("not `Bearer <token>`"));
+    }
+
+    #[test]
+    fn bad_signature_is_rejected() {
+        let forged = encode(
+            &Header::new(Algorithm::HS256),
+            &vonage_claims(BODY),
+            &EncodingKey::from_secret(b"other"),
+        )
+        .unwrap();
+        assert!(rejection(Some(&format!("Bearer {forged}")), BODY).contains("signature"));
+        let mut tampered = token(&vonage_claims(BODY));
+        tampered.pop();
+        assert!(rejection(Some(&format!("Bearer {tampered}x")), BODY).contains("token"));
+    }
+
+    #[test]
+    fn other_algorithms_and_none_are_rejected() {
+        let hs512 = encode(
+            &Header::new(Algorithm::HS512),
+            &vonage_claims(BODY),
+            &EncodingKey::from_secret(SECRET.as_bytes()),
+        )
+        .unwrap();
+        assert!(rejection(Some(&format!("Bearer {hs512}")), BODY).contains("HS256"));
+        // alg=none: header and claims, no signature.
+        use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+        let none = format!(
+            "{}.{}.",
+            URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#),
+            URL_SAFE_NO_PAD.encode(vonage_claims(BODY).to_string())
+        );
+        let reason = rejection(Some(&format!("Bearer {none}")), BODY);
+        assert!(
+            reason.contains("HS256") || reason.contains("malformed"),
+            "{reason}"
+        );
+    }
+
+    #[test]
+    fn issuer_other_than_vonage_is_rejected() {
+        let mut claims = vonage_claims(BODY);
+        claims["iss"] = json!("Mallory");
+        assert!(rejection(Some(&format!("Bearer {}", token(&claims))), BODY).contains("issuer"));
+        claims.as_object_mut().unwrap().remove("iss");
+        assert!(rejection(Some(&format!("Bearer {}", token(&claims))), BODY).contains("`iss`"));
+    }
+
+    #[test]
+    fn a_body_that_does_not_match_payload_hash_is_rejected() {
+        let bearer = format!("Bearer {}", token(&vonage_claims(BODY)));
+        assert!(rejection(Some(&bearer), br#"{"status":"completed"}"#).contains("payload_hash"));
+    }
+
+    #[test]
+    fn payload_hash_is_compared_on_the_raw_bytes() {
+        // The same JSON with other whitespace is another body.
+        let bearer = format!("Bearer {}", token(&vonage_claims(BODY)));
+        assert!(rejection(Some(&bearer), br#"{ "status": "started" }"#).contains("payload_hash"));
+    }
+
+    #[test]
+    fn iat_outside_the_skew_is_rejected_either_way() {
+        for offset in [-301, 301] {
+            let mut claims = vonage_claims(BODY);
+            claims["iat"] = json!(now() + offset);
+            assert!(
+                rejection(Some(&format!("Bearer {}", token(&claims))), BODY).contains("our clock"),
+                "{offset}"
+            );
+        }
+        let mut claims = vonage_claims(BODY);
+        claims["iat"] = json!(now() - 290);
+        verifier()
+            .verify(&request(Some(&format!("Bearer {}", token(&claims))), BODY))
+            .unwrap();
+        claims.as_object_mut().unwrap().remove("iat");
+        assert!(rejection(Some(&format!("Bearer {}", token(&claims))), BODY).contains("`iat`"));
+    }
+
+    #[test]
+    fn an_expired_exp_is_honoured() {
+        let mut claims = vonage_claims(BODY);
+        claims["exp"] = json!(now() - 10);
+        assert!(rejection(Some(&format!("Bearer {}", token(&claims))), BODY).contains("expired"));
+        claims["exp"] = json!(now() + 60);
+        verifier()
+            .verify(&request(Some(&format!("Bearer {}", token(&claims))), BODY))
+            .unwrap();
+    }
+
+    #[test]
+    fn api_key_and_application_id_must_match_when_configured() {
+        let mut claims = vonage_claims(BODY);
+        claims["api_key"] = json!("someone-else");
+        assert!(rejection(Some(&format!("Bearer {}", token(&claims))), BODY).contains("api_key"));
+        let mut claims = vonage_claims(BODY);
+        claims["application_id"] = json!("another-app");
+        assert!(
+            rejection(Some(&format!("Bearer {}", token(&claims))), BODY).contains("application_id")
+        );
+        // Not configured: not checked.
+        let lenient = Verifier::new(Some(SECRET), None, None, DEFAULT_MAX_SKEW_SECONDS);
+        lenient
+            .verify(&request(Some(&format!("Bearer {}", token(&claims))), BODY))
+            .unwrap();
+    }
+
+    #[test]
+    fn the_secret_reads_from_the_environment() {
+        let signed = Verifier::from_env(&[
+            ("VONAGE_SIGNATURE_SECRET", SECRET),
+            ("SIGNATURE_MAX_SKEW_SECONDS", "60"),
+        ])
+        .unwrap();
+        assert!(signed.is_signed());
+        assert_eq!(signed.max_skew, 60);
+        assert!(!Verifier::from_env(&[("VONAGE_SIGNATURE_SECRET", " ")])
+            .unwrap()
+            .is_signed());
+        assert!(Verifier::from_env(&[("SIGNATURE_MAX_SKEW_SECONDS", "5m")]).is_err());
+    }
+}
