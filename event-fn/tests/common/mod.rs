@@ -120,3 +120,107 @@ pub async fn item_count(store: &Store) -> usize {
         .unwrap();
     out.items().len()
 }
+
+/// A request exactly as API Gateway's HTTP API (payload v2) hands it to the function, parsed
+/// by lambda_http itself: the path every request takes in production.
+pub struct ApiGw {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub query: Vec<(String, String)>,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Vec<u8>>,
+    /// Send the body base64-encoded even if it is text (API Gateway may do so).
+    pub base64: bool,
+}
+
+impl ApiGw {
+    pub fn new(method: &'static str, path: &'static str) -> Self {
+        Self {
+            method,
+            path,
+            query: vec![],
+            headers: vec![],
+            body: None,
+            base64: false,
+        }
+    }
+
+    pub fn query(mut self, key: &str, value: &str) -> Self {
+        self.query.push((key.into(), value.into()));
+        self
+    }
+
+    pub fn header(mut self, key: &str, value: &str) -> Self {
+        self.headers.push((key.to_ascii_lowercase(), value.into()));
+        self
+    }
+
+    pub fn json(self, body: impl Into<Vec<u8>>) -> Self {
+        self.header("content-type", "application/json").body(body)
+    }
+
+    pub fn body(mut self, body: impl Into<Vec<u8>>) -> Self {
+        self.body = Some(body.into());
+        self
+    }
+
+    pub fn base64(mut self) -> Self {
+        self.base64 = true;
+        self
+    }
+
+    /// The API Gateway event JSON. Bodies that are not UTF-8 go base64-encoded, as API
+    /// Gateway sends them.
+    pub fn event(&self) -> Value {
+        use base64::{engine::general_purpose::STANDARD, Engine};
+        let raw_query: Vec<String> = self
+            .query
+            .iter()
+            .map(|(k, v)| format!("{}={}", percent(k), percent(v)))
+            .collect();
+        let headers: serde_json::Map<String, Value> = self
+            .headers
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect();
+        let (body, base64) = match &self.body {
+            None => (Value::Null, false),
+            Some(bytes) => match std::str::from_utf8(bytes) {
+                Ok(text) if !self.base64 => (Value::String(text.into()), false),
+                _ => (Value::String(STANDARD.encode(bytes)), true),
+            },
+        };
+        serde_json::json!({
+            "version": "2.0",
+            "routeKey": format!("{} {}", self.method, self.path),
+            "rawPath": self.path,
+            "rawQueryString": raw_query.join("&"),
+            "headers": headers,
+            "requestContext": {
+                "accountId": "123456789012", "apiId": "local", "domainName": "127.0.0.1",
+                "domainPrefix": "local", "requestId": "test", "routeKey": format!("{} {}", self.method, self.path),
+                "stage": "$default", "time": "10/Mar/2021:10:36:21 +0000", "timeEpoch": 1615372581285u64,
+                "http": {"method": self.method, "path": self.path, "protocol": "HTTP/1.1",
+                         "sourceIp": "127.0.0.1", "userAgent": "test"}
+            },
+            "body": body,
+            "isBase64Encoded": base64
+        })
+    }
+
+    pub fn request(&self) -> Request {
+        lambda_http::request::from_str(&self.event().to_string())
+            .expect("valid API Gateway v2 event")
+    }
+}
+
+fn percent(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

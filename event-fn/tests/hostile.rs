@@ -1,0 +1,503 @@
+//! Hostile input through the real API Gateway path, for both functions: every request gets a
+//! clear `4xx` (or, for the answer webhook, a `200` that connects nothing), never a `5xx` or
+//! a panic, and the event webhook writes nothing for any of them.
+
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+use shared::config::{AnswerConfig, Env};
+
+const ANSWER: &str = "/voice/answer";
+const EVENT: &str = "/voice/event";
+
+fn deep(depth: usize) -> String {
+    format!("{}{}", "[".repeat(depth), "]".repeat(depth))
+}
+
+fn big_body() -> String {
+    format!(
+        r#"{{"uuid":"u1","conversation_uuid":"CON-1","detail":"{}"}}"#,
+        "x".repeat(300 * 1024)
+    )
+}
+
+fn event_json(extra: Value) -> String {
+    let mut base = json!({"uuid": "u1", "conversation_uuid": "CON-1", "status": "started",
+                          "timestamp": "2021-03-10T10:36:21.285Z"});
+    for (k, v) in extra.as_object().unwrap() {
+        base[k] = v.clone();
+    }
+    base.to_string()
+}
+
+/// (what it is, request, expected status)
+fn hostile_events() -> Vec<(&'static str, ApiGw, u16)> {
+    let post = |body: &str| ApiGw::new("POST", EVENT).json(body.to_string());
+    let field = |k: &str, v: Value| post(&event_json(json!({ k: v })));
+    vec![
+        (
+            "empty body",
+            ApiGw::new("POST", EVENT).header("content-type", "application/json"),
+            400,
+        ),
+        ("blank body", post("  \n "), 400),
+        ("not JSON", post("hello"), 400),
+        ("truncated JSON", post(r#"{"uuid":"u1""#), 400),
+        ("trailing garbage", post(r#"{"uuid":"u1"}x"#), 400),
+        (
+            "byte order mark",
+            post("\u{feff}{\"uuid\":\"u1\",\"conversation_uuid\":\"CON-1\"}"),
+            400,
+        ),
+        ("array", post("[]"), 400),
+        ("null", post("null"), 400),
+        ("number", post("42"), 400),
+        ("string", post("\"started\""), 400),
+        ("boolean", post("true"), 400),
+        ("empty object: no ids", post("{}"), 400),
+        ("status without ids", post(r#"{"status":"started"}"#), 400),
+        (
+            "ids null",
+            post(r#"{"uuid":null,"conversation_uuid":null,"status":"started"}"#),
+            400,
+        ),
+        ("uuid object", field("uuid", json!({"a": 1})), 400),
+        ("uuid array", field("uuid", json!(["u1"])), 400),
+        ("uuid boolean", field("uuid", json!(true)), 400),
+        (
+            "conversation with key separator",
+            field("conversation_uuid", json!("CON#1")),
+            400,
+        ),
+        ("uuid too long", field("uuid", json!("u".repeat(200))), 400),
+        ("uuid with spaces", field("uuid", json!("u 1")), 400),
+        ("uuid with newline", field("uuid", json!("u\n1")), 400),
+        ("uuid with non-ASCII", field("uuid", json!("ü1")), 400),
+        ("status object", field("status", json!({"s": 1})), 400),
+        ("status array", field("status", json!(["started"])), 400),
+        ("status boolean", field("status", json!(false)), 400),
+        (
+            "timestamp words",
+            field("timestamp", json!("yesterday")),
+            400,
+        ),
+        (
+            "timestamp number",
+            field("timestamp", json!(1615372581)),
+            400,
+        ),
+        (
+            "timestamp impossible date",
+            field("timestamp", json!("2021-13-45T99:99:99Z")),
+            400,
+        ),
+        (
+            "timestamp without zone",
+            field("timestamp", json!("2021-03-10T10:36:21")),
+            400,
+        ),
+        ("timestamp object", field("timestamp", json!({})), 400),
+        ("duration with letters", field("duration", json!("5s")), 400),
+        ("duration words", field("duration", json!("five")), 400),
+        ("duration exponent", field("duration", json!("1e5")), 400),
+        ("price NaN", field("price", json!("NaN")), 400),
+        ("price Infinity", field("price", json!("Infinity")), 400),
+        ("price hex", field("price", json!("0x10")), 400),
+        ("price comma", field("price", json!("1,5")), 400),
+        (
+            "price 50 digits",
+            field("price", json!("9".repeat(50))),
+            400,
+        ),
+        ("rate double minus", field("rate", json!("--1")), 400),
+        ("rate object", field("rate", json!({"v": 1})), 400),
+        ("headers string", field("headers", json!("x")), 400),
+        ("headers array", field("headers", json!([1])), 400),
+        ("from object", field("from", json!({"n": 1})), 400),
+        ("to array", field("to", json!(["447700900000"])), 400),
+        ("direction boolean", field("direction", json!(true)), 400),
+        ("network array", field("network", json!([23433])), 400),
+        ("sip_code object", field("sip_code", json!({})), 400),
+        ("detail array", field("detail", json!(["x"])), 400),
+        (
+            "nested 200 deep in headers",
+            post(&format!(
+                r#"{{"uuid":"u1","conversation_uuid":"CON-1","headers":{{"x":{}}}}}"#,
+                deep(200)
+            )),
+            400,
+        ),
+        ("nested 10000 deep", post(&deep(10_000)), 400),
+        ("body over 256 KiB", post(&big_body()), 413),
+        (
+            "invalid UTF-8",
+            ApiGw::new("POST", EVENT).json(vec![b'{', b'"', 0xff, 0xfe, b'"', b'}']),
+            400,
+        ),
+        (
+            "text/plain",
+            ApiGw::new("POST", EVENT)
+                .header("content-type", "text/plain")
+                .body(event_json(json!({}))),
+            415,
+        ),
+        (
+            "form encoded",
+            ApiGw::new("POST", EVENT)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body("uuid=u1"),
+            415,
+        ),
+        (
+            "XML",
+            ApiGw::new("POST", EVENT)
+                .header("content-type", "application/xml")
+                .body("<event/>"),
+            415,
+        ),
+        (
+            "PUT",
+            ApiGw::new("PUT", EVENT).json(event_json(json!({}))),
+            405,
+        ),
+        ("DELETE", ApiGw::new("DELETE", EVENT), 405),
+        ("GET without parameters", ApiGw::new("GET", EVENT), 400),
+        (
+            "GET repeated uuid",
+            ApiGw::new("GET", EVENT)
+                .query("uuid", "u1")
+                .query("uuid", "u2")
+                .query("conversation_uuid", "CON-1"),
+            400,
+        ),
+        (
+            "GET repeated status",
+            ApiGw::new("GET", EVENT)
+                .query("uuid", "u1")
+                .query("conversation_uuid", "CON-1")
+                .query("status", "started")
+                .query("status", "completed"),
+            400,
+        ),
+        (
+            "GET bad timestamp",
+            ApiGw::new("GET", EVENT)
+                .query("uuid", "u1")
+                .query("conversation_uuid", "CON-1")
+                .query("timestamp", "now"),
+            400,
+        ),
+        (
+            "GET duration with letters",
+            ApiGw::new("GET", EVENT)
+                .query("uuid", "u1")
+                .query("conversation_uuid", "CON-1")
+                .query("duration", "12abc"),
+            400,
+        ),
+        (
+            "GET uuid with separator",
+            ApiGw::new("GET", EVENT)
+                .query("uuid", "u#1")
+                .query("conversation_uuid", "CON-1"),
+            400,
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn hostile_events_get_a_4xx_and_write_nothing() {
+    let store = local_store().await;
+    let cases = hostile_events();
+    assert!(cases.len() >= 50, "{} cases", cases.len());
+    for (what, request, expected) in cases {
+        let (status, body) = send(&store, request.request()).await;
+        assert_eq!(status, expected, "{what}: {body}");
+        let message = body["error"].as_str().unwrap_or_default();
+        assert!(
+            !message.is_empty() && message.len() < 400,
+            "{what}: unclear error {body}"
+        );
+    }
+    assert_eq!(
+        item_count(&store).await,
+        0,
+        "a rejected request wrote something"
+    );
+}
+
+#[tokio::test]
+async fn odd_but_valid_events_with_ids_are_stored_raw() {
+    let store = local_store().await;
+    let cases = [
+        r#"{"uuid":"u1","conversation_uuid":"CON-1","mystery":{"a":[1,2,3]}}"#,
+        r#"{"uuid":5,"conversation_uuid":"CON-1","status":"started"}"#,
+        r#"{"uuid":"u1","conversation_uuid":"CON-1","status":"teleported","timestamp":"2021-03-10T10:36:21Z"}"#,
+        r#"{"uuid":"u1","conversation_uuid":"CON-1","status":"started","duration":"","price":null}"#,
+    ];
+    for body in cases {
+        let (status, response) = send(&store, ApiGw::new("POST", EVENT).json(body).request()).await;
+        assert_eq!(
+            (status, response),
+            (200, json!({"result": "stored"})),
+            "{body}"
+        );
+    }
+    let conversation = store.conversation("CON-1").await.unwrap();
+    assert_eq!(conversation.timeline.len(), 4);
+    assert!(conversation.timeline.iter().any(|t| t.raw == cases[0]));
+}
+
+struct Vars(Vec<(&'static str, String)>);
+
+impl Env for Vars {
+    fn get(&self, name: &str) -> Option<String> {
+        self.0
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.clone())
+    }
+}
+
+fn answer_config() -> AnswerConfig {
+    AnswerConfig::from_env(&Vars(vec![("VONAGE_NUMBER", "447700900001".into())])).unwrap()
+}
+
+/// (what it is, request, expected status). A `200` here is a refusal: talk, no connect.
+fn hostile_answers() -> Vec<(&'static str, ApiGw, u16)> {
+    let post = |body: &str| ApiGw::new("POST", ANSWER).json(body.to_string());
+    let app = |to: Value| post(&json!({"from_user": "Alice", "to": to}).to_string());
+    let get_to = |to: &str| {
+        ApiGw::new("GET", ANSWER)
+            .query("from_user", "Alice")
+            .query("to", to)
+    };
+    vec![
+        (
+            "empty body",
+            ApiGw::new("POST", ANSWER).header("content-type", "application/json"),
+            400,
+        ),
+        ("blank body", post(" "), 400),
+        ("not JSON", post("to=447700900000"), 400),
+        ("truncated JSON", post(r#"{"to":"4477"#), 400),
+        ("trailing garbage", post(r#"{"to":"447700900000"}]"#), 400),
+        (
+            "byte order mark",
+            post("\u{feff}{\"to\":\"447700900000\"}"),
+            400,
+        ),
+        ("array", post("[]"), 400),
+        ("null", post("null"), 400),
+        ("number", post("447700900000"), 400),
+        ("to object", app(json!({"n": "447700900000"})), 400),
+        ("to array", app(json!(["447700900000"])), 400),
+        ("to boolean", app(json!(true)), 400),
+        (
+            "from_user object",
+            post(r#"{"from_user":{"name":"Alice"},"to":"447700900000"}"#),
+            400,
+        ),
+        (
+            "from_user array",
+            post(r#"{"from_user":["Alice"],"to":"447700900000"}"#),
+            400,
+        ),
+        (
+            "uuid object",
+            post(r#"{"from_user":"Alice","to":"447700900000","uuid":{}}"#),
+            400,
+        ),
+        (
+            "endpoint_type array",
+            post(r#"{"from_user":"Alice","to":"447700900000","endpoint_type":["app"]}"#),
+            400,
+        ),
+        (
+            "region_url object",
+            post(r#"{"from_user":"Alice","to":"447700900000","region_url":{}}"#),
+            400,
+        ),
+        (
+            "custom_data number",
+            post(r#"{"from_user":"Alice","custom_data":5}"#),
+            400,
+        ),
+        (
+            "custom_data array",
+            post(r#"{"from_user":"Alice","custom_data":["447700900000"]}"#),
+            400,
+        ),
+        (
+            "custom_data boolean",
+            post(r#"{"from_user":"Alice","custom_data":true}"#),
+            400,
+        ),
+        (
+            "custom_data string not JSON",
+            post(r#"{"from_user":"Alice","custom_data":"to=447700900000"}"#),
+            400,
+        ),
+        (
+            "custom_data string holding an array",
+            post(r#"{"from_user":"Alice","custom_data":"[1]"}"#),
+            400,
+        ),
+        (
+            "custom_data string holding a number",
+            post(r#"{"from_user":"Alice","custom_data":"447700900000"}"#),
+            400,
+        ),
+        (
+            "custom_data.to object",
+            post(r#"{"from_user":"Alice","custom_data":{"to":{}}}"#),
+            400,
+        ),
+        (
+            "custom_data.to array",
+            post(r#"{"from_user":"Alice","custom_data":{"to":["447700900000"]}}"#),
+            400,
+        ),
+        (
+            "nested 200 deep in custom_data",
+            post(&format!(
+                r#"{{"from_user":"Alice","custom_data":{{"x":{}}}}}"#,
+                deep(200)
+            )),
+            400,
+        ),
+        ("nested 10000 deep", post(&deep(10_000)), 400),
+        ("body over 256 KiB", post(&big_body()), 413),
+        (
+            "invalid UTF-8",
+            ApiGw::new("POST", ANSWER).json(vec![
+                b'{', b'"', b't', b'o', b'"', b':', b'"', 0xc3, 0x28, b'"', b'}',
+            ]),
+            400,
+        ),
+        (
+            "text/plain",
+            ApiGw::new("POST", ANSWER)
+                .header("content-type", "text/plain")
+                .body(r#"{"to":"447700900000"}"#),
+            415,
+        ),
+        (
+            "form encoded",
+            ApiGw::new("POST", ANSWER)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body("to=447700900000"),
+            415,
+        ),
+        (
+            "PUT",
+            ApiGw::new("PUT", ANSWER).json(r#"{"to":"447700900000"}"#),
+            405,
+        ),
+        ("DELETE", ApiGw::new("DELETE", ANSWER), 405),
+        ("PATCH", ApiGw::new("PATCH", ANSWER), 405),
+        (
+            "GET repeated to",
+            get_to("447700900000").query("to", "449098790000"),
+            400,
+        ),
+        (
+            "GET repeated from_user",
+            get_to("447700900000").query("from_user", "Bob"),
+            400,
+        ),
+        (
+            "GET custom_data not JSON",
+            ApiGw::new("GET", ANSWER)
+                .query("from_user", "Alice")
+                .query("custom_data", "{to:1"),
+            400,
+        ),
+        (
+            "GET custom_data array",
+            ApiGw::new("GET", ANSWER)
+                .query("from_user", "Alice")
+                .query("custom_data", "[]"),
+            400,
+        ),
+        (
+            "GET custom_data.to object",
+            ApiGw::new("GET", ANSWER)
+                .query("from_user", "Alice")
+                .query("custom_data", r#"{"to":{}}"#),
+            400,
+        ),
+        // Well-formed requests for numbers we must never dial: 200, a talk, no connect.
+        ("number with letters", app(json!("44770O900000")), 200),
+        ("50-digit number", app(json!("9".repeat(50))), 200),
+        ("16-digit number", app(json!("4477009000001234")), 200),
+        ("plus only", app(json!("+")), 200),
+        ("international prefix 00", app(json!("00447700900000")), 200),
+        (
+            "premium rate in allowed country",
+            app(json!("+44 909 879 0000")),
+            200,
+        ),
+        (
+            "SQL in number",
+            app(json!("447700900000; DROP TABLE calls")),
+            200,
+        ),
+        ("Arabic-Indic digits", app(json!("٤٤٧٧٠٠٩٠٠٠٠٠")), 200),
+        ("tab inside number", app(json!("44770\t0900000")), 200),
+        (
+            "extension suffix",
+            app(json!("+44 7700 900000 ext 12")),
+            200,
+        ),
+        ("other country", app(json!("+1 415 555 0100")), 200),
+        ("satellite network", app(json!("+881 612 345 678")), 200),
+        (
+            "custom_data.to 50 digits",
+            post(&json!({"from_user": "Alice", "custom_data": {"to": "1".repeat(50)}}).to_string()),
+            200,
+        ),
+        (
+            "no destination at all",
+            post(r#"{"from_user":"Alice"}"#),
+            200,
+        ),
+        ("GET number with letters", get_to("44-77OO-900000"), 200),
+        ("GET 50-digit number", get_to(&"4".repeat(50)), 200),
+        (
+            "phone caller asking for a premium line",
+            post(r#"{"from":"447700900002","to":"449098790000"}"#),
+            200,
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn hostile_answer_requests_get_a_4xx_or_a_200_that_connects_nothing() {
+    let cfg = answer_config();
+    let cases = hostile_answers();
+    assert!(cases.len() >= 50, "{} cases", cases.len());
+    for (what, request, expected) in cases {
+        let res = shared::answer::handle_answer(&cfg, request.request())
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        let body: Value = serde_json::from_slice(res.body().as_ref()).unwrap();
+        assert_eq!(status, expected, "{what}: {body}");
+        if status == 200 {
+            let actions: Vec<_> = body
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["action"].as_str().unwrap())
+                .collect();
+            assert_eq!(actions, ["talk"], "{what}: must not connect: {body}");
+        } else {
+            assert!(
+                body["error"].as_str().is_some_and(|e| !e.is_empty()),
+                "{what}: {body}"
+            );
+        }
+    }
+}
