@@ -14,15 +14,19 @@ VENV := .venv
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 # sam validate/build need a region, never an account.
 export AWS_DEFAULT_REGION ?= us-east-1
+export SAM_CLI_TELEMETRY := 0
 
 CONV ?=
 
-.PHONY: help tools run test lint calls
+.PHONY: help tools arm64 run test lint calls build deploy
 
 help:
 	@echo "make run            serve /voice/answer and /voice/event on http://127.0.0.1:9000"
 	@echo "make test           everything CI runs"
 	@echo "make calls CONV=..  print a conversation's legs and timeline (while make run is up)"
+	@echo "make lint           sam validate --lint and cfn-lint on template.yaml"
+	@echo "make build          release arm64 zips of both functions (target/lambda/*/bootstrap.zip)"
+	@echo "make deploy         sam build && sam deploy --guided (needs an AWS account)"
 
 ## Tools --------------------------------------------------------------------------------------
 
@@ -32,6 +36,10 @@ $(VENV)/.installed: requirements-dev.txt
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
+
+# The Lambda target for arm64 builds (cargo-lambda cross-compiles with zig).
+arm64:
+	rustup target add aarch64-unknown-linux-gnu
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -53,3 +61,21 @@ test: tools
 	cargo clippy --workspace --all-targets -- -D warnings
 	scripts/dynamodb-local.sh -- cargo test --workspace
 	scripts/check-answer-fn-deps.sh
+	$(MAKE) --no-print-directory lint
+
+lint: tools
+	sam validate --lint
+	cfn-lint template.yaml
+
+## Build and deploy ----------------------------------------------------------------------------
+
+# One package at a time: features resolve per package, so answer-fn is built without the
+# DynamoDB store (and never links the AWS SDK).
+build: tools arm64
+	cargo lambda build --release --arm64 --output-format zip -p answer-fn
+	cargo lambda build --release --arm64 --output-format zip -p event-fn
+	@ls -l target/lambda/answer-fn/bootstrap.zip target/lambda/event-fn/bootstrap.zip
+
+deploy: tools arm64
+	sam build
+	sam deploy --guided

@@ -44,7 +44,12 @@ log="$work/log"
 (cd "$work" && exec java -Djava.library.path="$jar_dir/DynamoDBLocal_lib" -jar "$jar_dir/DynamoDBLocal.jar" \
   "${storage[@]}" -sharedDb -port "$port" >"$log" 2>&1) &
 ddb_pid=$!
-stop() { kill "$ddb_pid" 2>/dev/null && wait "$ddb_pid" 2>/dev/null; rm -rf "$work"; }
+# Never fails, so the command's own exit status is the script's.
+stop() {
+  kill "$ddb_pid" 2>/dev/null || true
+  wait "$ddb_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
 trap stop EXIT
 trap 'exit 130' INT TERM
 

@@ -36,6 +36,25 @@ pub enum ConfigError {
     Invalid { name: &'static str, reason: String },
 }
 
+/// Variables of signed-webhook verification, read by both functions (see `signature`).
+pub const SIGNATURE_ENV: &[&str] = &[
+    "VONAGE_SIGNATURE_SECRET",
+    "VONAGE_API_KEY",
+    "VONAGE_APPLICATION_ID",
+    "SIGNATURE_MAX_SKEW_SECONDS",
+];
+/// Every variable answer-fn reads, besides `SIGNATURE_ENV`. Tests check that `from_env` reads
+/// exactly these and that template.yaml sets no other.
+pub const ANSWER_ENV: &[&str] = &[
+    "VONAGE_NUMBER",
+    "ALLOWED_DESTINATIONS",
+    "BLOCKED_DESTINATIONS",
+    "INBOUND_APP_USER",
+    "GREETING",
+];
+/// Every variable event-fn reads, besides `SIGNATURE_ENV` and the AWS SDK's own.
+pub const EVENT_ENV: &[&str] = &["TABLE_NAME", "RETENTION_DAYS"];
+
 /// Non-empty value of a variable; an empty string counts as unset.
 fn value(env: &impl Env, name: &str) -> Option<String> {
     env.get(name)
@@ -171,6 +190,43 @@ impl EventConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Records every variable asked for, answering with values that make parsing succeed.
+    struct Recording(std::cell::RefCell<Vec<String>>);
+
+    impl Env for Recording {
+        fn get(&self, name: &str) -> Option<String> {
+            self.0.borrow_mut().push(name.to_string());
+            match name {
+                "VONAGE_NUMBER" => Some("447700900001".into()),
+                "TABLE_NAME" => Some("calls".into()),
+                _ => None,
+            }
+        }
+    }
+
+    fn names_read(parse: impl Fn(&Recording)) -> Vec<String> {
+        let env = Recording(Default::default());
+        parse(&env);
+        let mut names = env.0.take();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    fn sorted(lists: &[&[&str]]) -> Vec<String> {
+        let mut names: Vec<String> = lists.concat().iter().map(|s| s.to_string()).collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn the_declared_variable_lists_are_exactly_what_from_env_reads() {
+        let answer = names_read(|env| drop(AnswerConfig::from_env(env).unwrap()));
+        assert_eq!(answer, sorted(&[ANSWER_ENV, SIGNATURE_ENV]));
+        let event = names_read(|env| drop(EventConfig::from_env(env).unwrap()));
+        assert_eq!(event, sorted(&[EVENT_ENV, SIGNATURE_ENV]));
+    }
 
     #[test]
     fn allowed_destinations_default_to_the_vonage_numbers_country() {

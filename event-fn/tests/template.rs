@@ -1,0 +1,213 @@
+//! template.yaml against the code: routes, environment variables, the table's key schema and
+//! the event function's permissions must be what the code expects.
+
+use serde_yaml::Value;
+use shared::config::{ANSWER_ENV, EVENT_ENV, SIGNATURE_ENV};
+use shared::store::{EXPIRES_AT, PK, SK};
+use std::collections::BTreeSet;
+use std::path::Path;
+
+fn template() -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml");
+    serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn resource<'a>(template: &'a Value, name: &str) -> &'a Value {
+    &template["Resources"][name]
+}
+
+/// `!Ref X` → "X" (short-form intrinsics are YAML tags).
+fn reference(value: &Value) -> String {
+    match value {
+        Value::Tagged(tagged) if tagged.tag == "!Ref" => {
+            tagged.value.as_str().unwrap_or_default().to_string()
+        }
+        other => panic!("expected !Ref, got {other:?}"),
+    }
+}
+
+fn env_names(function: &Value, globals: &Value) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    for source in [
+        &globals["Environment"]["Variables"],
+        &function["Properties"]["Environment"]["Variables"],
+    ] {
+        if let Some(map) = source.as_mapping() {
+            names.extend(map.keys().map(|k| k.as_str().unwrap().to_string()));
+        }
+    }
+    names
+}
+
+fn routes(function: &Value) -> BTreeSet<(String, String)> {
+    function["Properties"]["Events"]
+        .as_mapping()
+        .unwrap()
+        .values()
+        .map(|event| {
+            assert_eq!(event["Type"], "HttpApi");
+            assert_eq!(reference(&event["Properties"]["ApiId"]), "Api");
+            let p = &event["Properties"];
+            (
+                p["Method"].as_str().unwrap().to_string(),
+                p["Path"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn set(items: &[(&str, &str)]) -> BTreeSet<(String, String)> {
+    items
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+}
+
+#[test]
+fn both_functions_serve_get_and_post_at_their_production_paths() {
+    let t = template();
+    assert_eq!(resource(&t, "Api")["Type"], "AWS::Serverless::HttpApi");
+    assert_eq!(
+        routes(resource(&t, "AnswerFunction")),
+        set(&[("GET", "/voice/answer"), ("POST", "/voice/answer")])
+    );
+    assert_eq!(
+        routes(resource(&t, "EventFunction")),
+        set(&[("GET", "/voice/event"), ("POST", "/voice/event")])
+    );
+}
+
+#[test]
+fn the_template_sets_only_variables_the_functions_read_and_all_they_require() {
+    let t = template();
+    let globals = &t["Globals"]["Function"];
+    for (function, read, required) in [
+        (
+            "AnswerFunction",
+            [ANSWER_ENV, SIGNATURE_ENV].concat(),
+            vec!["VONAGE_NUMBER", "VONAGE_SIGNATURE_SECRET"],
+        ),
+        (
+            "EventFunction",
+            [EVENT_ENV, SIGNATURE_ENV].concat(),
+            vec!["TABLE_NAME", "VONAGE_SIGNATURE_SECRET"],
+        ),
+    ] {
+        let set_by_template = env_names(resource(&t, function), globals);
+        let read: BTreeSet<String> = read.iter().map(|s| s.to_string()).collect();
+        let unknown: Vec<_> = set_by_template.difference(&read).collect();
+        assert!(
+            unknown.is_empty(),
+            "{function}: template sets variables the code never reads: {unknown:?}"
+        );
+        for name in required {
+            assert!(
+                set_by_template.contains(name),
+                "{function}: template does not set {name}"
+            );
+        }
+    }
+    assert_eq!(
+        reference(&globals["Environment"]["Variables"]["VONAGE_SIGNATURE_SECRET"]),
+        "SignatureSecret"
+    );
+    assert_eq!(t["Parameters"]["SignatureSecret"]["NoEcho"], true);
+    assert!(
+        t["Parameters"]["SignatureSecret"].get("Default").is_none(),
+        "the secret must be required"
+    );
+}
+
+#[test]
+fn the_table_key_schema_and_ttl_are_the_ones_the_store_uses() {
+    let t = template();
+    let table = resource(&t, "CallsTable");
+    assert_eq!(table["Type"], "AWS::DynamoDB::Table");
+    assert_eq!(table["DeletionPolicy"], "Retain");
+    assert_eq!(table["UpdateReplacePolicy"], "Retain");
+    let p = &table["Properties"];
+    let keys: Vec<(&str, &str)> = p["KeySchema"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|k| {
+            (
+                k["AttributeName"].as_str().unwrap(),
+                k["KeyType"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(keys, [(PK, "HASH"), (SK, "RANGE")]);
+    let attributes: Vec<(&str, &str)> = p["AttributeDefinitions"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["AttributeName"].as_str().unwrap(),
+                a["AttributeType"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(attributes, [(PK, "S"), (SK, "S")]);
+    assert_eq!(p["TimeToLiveSpecification"]["AttributeName"], EXPIRES_AT);
+    assert_eq!(p["BillingMode"], "PAY_PER_REQUEST");
+    assert_eq!(
+        p["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"],
+        true
+    );
+    assert_eq!(p["SSESpecification"]["SSEEnabled"], true);
+    let event_env = &resource(&t, "EventFunction")["Properties"]["Environment"]["Variables"];
+    assert_eq!(reference(&event_env["TABLE_NAME"]), "CallsTable");
+}
+
+#[test]
+fn only_the_event_function_may_touch_the_table_and_only_with_the_calls_it_makes() {
+    let t = template();
+    assert!(resource(&t, "AnswerFunction")["Properties"]
+        .get("Policies")
+        .is_none());
+    let policies = resource(&t, "EventFunction")["Properties"]["Policies"]
+        .as_sequence()
+        .unwrap();
+    assert_eq!(policies.len(), 1);
+    let statements = policies[0]["Statement"].as_sequence().unwrap();
+    assert_eq!(statements.len(), 1);
+    let actions: Vec<&str> = statements[0]["Action"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["dynamodb:PutItem", "dynamodb:UpdateItem"]);
+}
+
+#[test]
+fn both_functions_are_arm64_rust_builds_of_their_own_binary() {
+    let t = template();
+    let globals = &t["Globals"]["Function"];
+    assert_eq!(globals["Runtime"], "provided.al2023");
+    assert_eq!(globals["Architectures"][0], "arm64");
+    assert_eq!(globals["Handler"], "bootstrap");
+    assert_eq!(globals["LoggingConfig"]["LogFormat"], "JSON");
+    for (function, binary) in [
+        ("AnswerFunction", "answer-fn"),
+        ("EventFunction", "event-fn"),
+    ] {
+        let f = resource(&t, function);
+        assert_eq!(f["Metadata"]["BuildMethod"], "rust-cargolambda");
+        assert_eq!(f["Metadata"]["BuildProperties"]["Binary"], binary);
+        assert_eq!(f["Properties"]["CodeUri"], ".");
+        let timeout = f["Properties"]["Timeout"].as_u64().unwrap();
+        assert!(
+            timeout < 10,
+            "{function}: Vonage waits 5 s for a webhook; timeout {timeout}s"
+        );
+    }
+    assert!(
+        resource(&t, "AnswerFunction")["Properties"]["Timeout"]
+            .as_u64()
+            .unwrap()
+            < 5
+    );
+}
