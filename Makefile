@@ -18,12 +18,13 @@ export SAM_CLI_TELEMETRY := 0
 
 CONV ?=
 
-.PHONY: help tools arm64 run test lint calls build deploy
+.PHONY: help tools arm64 run test lint calls load build deploy
 
 help:
 	@echo "make run            serve /voice/answer and /voice/event on http://127.0.0.1:9000"
 	@echo "make test           everything CI runs"
 	@echo "make calls CONV=..  print a conversation's legs and timeline (while make run is up)"
+	@echo "make load           10 000 events through the event handler against DynamoDB Local, then a check"
 	@echo "make lint           sam validate --lint and cfn-lint on template.yaml"
 	@echo "make build          release arm64 zips of both functions (target/lambda/*/bootstrap.zip)"
 	@echo "make deploy         sam build && sam deploy --guided (needs an AWS account)"
@@ -54,12 +55,20 @@ calls:
 	@test -n "$(CONV)" || { echo "usage: make calls CONV=<conversation_uuid>"; exit 2; }
 	scripts/local-env.sh cargo run --quiet -p devtools -- calls "$(CONV)"
 
+# 500 calls, 10 000 deliveries (10 % redeliveries), 32 handler instances, against a fresh
+# in-memory DynamoDB Local; prints throughput, latency and the check. A 1 000-event version runs
+# in make test (devtools/tests/load.rs).
+load: tools
+	scripts/dynamodb-local.sh -- env TABLE_NAME=voice-hooks-load \
+	  cargo run --quiet --profile tools -p devtools -- load 500 10000
+
 ## Checks -------------------------------------------------------------------------------------
 
 test: tools
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	scripts/dynamodb-local.sh -- cargo test --workspace
+	scripts/e2e.sh
 	scripts/check-answer-fn-deps.sh
 	$(MAKE) --no-print-directory lint
 

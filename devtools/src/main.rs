@@ -4,13 +4,15 @@
 //! ```text
 //! voice-hooks create-table          create the table if it does not exist
 //! voice-hooks calls <conversation>  print a conversation's legs and timeline
+//! voice-hooks load [CALLS] [EVENTS] synthetic traffic through the event handler, then a check
 //! ```
 
 use shared::config::{EventConfig, ProcessEnv};
 use shared::store::{Conversation, Store};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: voice-hooks create-table | voice-hooks calls <conversation_uuid>";
+const USAGE: &str =
+    "usage: voice-hooks create-table | voice-hooks calls <conversation_uuid> | voice-hooks load [CALLS] [EVENTS]";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -37,6 +39,12 @@ async fn main() -> ExitCode {
             .conversation(conversation)
             .await
             .map(|c| print!("{}", render(&c))),
+        ["load", rest @ ..] if rest.len() <= 2 => {
+            let number = |i: usize, default: usize| {
+                rest.get(i).and_then(|s| s.parse().ok()).unwrap_or(default)
+            };
+            return load(&store, &config, number(0, 500), number(1, 10_000)).await;
+        }
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -44,6 +52,62 @@ async fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `make load`: traffic through the event handler against the table, then the check.
+async fn load(store: &Store, config: &EventConfig, calls: usize, events: usize) -> ExitCode {
+    use devtools::load;
+    if let Err(e) = store.create_table().await {
+        eprintln!("{e}");
+        return ExitCode::FAILURE;
+    }
+    let plan = load::synthesize(calls, events, 10, 42);
+    println!(
+        "{} calls, {} deliveries ({} distinct events, {} duplicates), 32 handler instances, table {}",
+        calls,
+        plan.deliveries.len(),
+        plan.distinct,
+        plan.deliveries.len() - plan.distinct,
+        store.table()
+    );
+    let report = load::run(&plan, config, 32).await;
+    println!(
+        "sent {} in {:.2}s: {:.0} events/s, latency p50 {:.2} ms, p99 {:.2} ms, errors {} {:?}",
+        report.sent,
+        report.elapsed.as_secs_f64(),
+        report.events_per_second(),
+        report.p50.as_secs_f64() * 1e3,
+        report.p99.as_secs_f64() * 1e3,
+        report.errors,
+        report.status_counts
+    );
+    match load::check(&plan, store).await {
+        Ok(check) => {
+            println!(
+                "check: {} transitions stored of {} distinct sent; {} lost, {} duplicated or unexpected, {} wrong legs of {}",
+                check.transitions_stored,
+                check.transitions_expected,
+                check.lost,
+                check.unexpected,
+                check.wrong_legs.len(),
+                plan.legs.len()
+            );
+            for wrong in check.wrong_legs.iter().take(10) {
+                println!("  {wrong}");
+            }
+            if check.ok() && report.errors == 0 {
+                println!("check: OK");
+                ExitCode::SUCCESS
+            } else {
+                println!("check: FAILED");
+                ExitCode::FAILURE
+            }
+        }
         Err(e) => {
             eprintln!("{e}");
             ExitCode::FAILURE

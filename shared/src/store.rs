@@ -277,16 +277,27 @@ impl Store {
     /// Builds the SDK client from the environment (region, credentials and
     /// `AWS_ENDPOINT_URL_DYNAMODB`), with deliberate timeouts. Call once, at init.
     pub async fn from_env(cfg: &EventConfig) -> Self {
+        Self::new(Client::new(&Self::sdk_config().await), cfg)
+    }
+
+    /// As `from_env`, but talking to `endpoint` (a DynamoDB Local or a proxy in front of one).
+    pub async fn with_endpoint(cfg: &EventConfig, endpoint: &str) -> Self {
+        let config = aws_sdk_dynamodb::config::Builder::from(&Self::sdk_config().await)
+            .endpoint_url(endpoint)
+            .build();
+        Self::new(Client::from_conf(config), cfg)
+    }
+
+    async fn sdk_config() -> aws_config::SdkConfig {
         let timeouts = aws_config::timeout::TimeoutConfig::builder()
             .connect_timeout(CONNECT_TIMEOUT)
             .operation_attempt_timeout(ATTEMPT_TIMEOUT)
             .operation_timeout(OPERATION_TIMEOUT)
             .build();
-        let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
             .timeout_config(timeouts)
             .load()
-            .await;
-        Self::new(Client::new(&sdk), cfg)
+            .await
     }
 
     pub fn new(client: Client, cfg: &EventConfig) -> Self {

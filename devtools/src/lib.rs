@@ -1,0 +1,8 @@
+//! Tools for developing voice-hooks: a DynamoDB Local of one's own, a fault-injecting proxy in
+//! front of it, and synthetic call traffic with its check. Used by `make load`, the fault
+//! tests and the benchmark; never deployed.
+
+pub mod dynamodb_local;
+pub mod http;
+pub mod load;
+pub mod proxy;

@@ -1,0 +1,124 @@
+//! End to end through the path a developer runs: `cargo lambda watch` serving both functions
+//! over HTTP at their production paths, DynamoDB Local behind them. `scripts/e2e.sh` (part of
+//! `make test`) starts both, runs this test against them and stops everything however it ends.
+
+use devtools::http::request;
+use serde_json::Value;
+use shared::config::{EventConfig, ProcessEnv};
+use shared::store::Store;
+use std::path::Path;
+use std::time::Duration;
+
+const CONVERSATION: &str = "CON-1a28b1f8-0831-44e6-8d58-42739e7d4c77";
+
+fn base_url() -> String {
+    std::env::var("E2E_BASE_URL").expect("E2E_BASE_URL: run through scripts/e2e.sh (make test)")
+}
+
+/// The first request to each function compiles it under `cargo lambda watch`.
+const FIRST_REQUEST: Duration = Duration::from_secs(600);
+
+#[test]
+#[ignore = "needs cargo lambda watch and DynamoDB Local: run by scripts/e2e.sh in make test"]
+fn a_call_answered_and_replayed_over_http_is_stored_and_reads_back() {
+    let base = base_url();
+    let url = format!("{base}/voice/answer?to=447700900000&from_user=Alice&uuid=2da93da3-bcac-47ee-b48e-4a18fae7db08&conversation_uuid={CONVERSATION}");
+    let (status, body) = request("GET", &url, None, b"", FIRST_REQUEST).unwrap();
+    assert_eq!(status, 200, "{body}");
+    let ncco: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(ncco[1]["action"], "connect");
+    assert_eq!(ncco[1]["from"], "447700900001");
+    assert_eq!(
+        ncco[1]["endpoint"][0],
+        serde_json::json!({"type": "phone", "number": "447700900000"})
+    );
+
+    let (status, body) = request(
+        "POST",
+        &format!("{base}/voice/answer"),
+        Some("text/plain"),
+        b"to=1",
+        FIRST_REQUEST,
+    )
+    .unwrap();
+    assert_eq!(status, 415, "{body}");
+
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/tutorial-call");
+    let mut files: Vec<_> = std::fs::read_dir(&fixtures)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    for file in &files {
+        let event = std::fs::read(file).unwrap();
+        let (status, body) = request(
+            "POST",
+            &format!("{base}/voice/event"),
+            Some("application/json"),
+            &event,
+            FIRST_REQUEST,
+        )
+        .unwrap();
+        assert_eq!(
+            (status, body.as_str()),
+            (200, r#"{"result":"stored"}"#),
+            "{}",
+            file.display()
+        );
+    }
+    let redelivered = std::fs::read(&files[3]).unwrap();
+    let (status, body) = request(
+        "POST",
+        &format!("{base}/voice/event"),
+        Some("application/json"),
+        &redelivered,
+        FIRST_REQUEST,
+    )
+    .unwrap();
+    assert_eq!((status, body.as_str()), (200, r#"{"result":"duplicate"}"#));
+    let (status, _) = request(
+        "POST",
+        &format!("{base}/voice/event"),
+        Some("application/json"),
+        b"{}",
+        FIRST_REQUEST,
+    )
+    .unwrap();
+    assert_eq!(status, 400);
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let conversation = runtime.block_on(async {
+        let store = Store::from_env(&EventConfig::from_env(&ProcessEnv).unwrap()).await;
+        store.conversation(CONVERSATION).await.unwrap()
+    });
+    assert_eq!(conversation.timeline.len(), 5);
+    let phone = conversation
+        .legs
+        .iter()
+        .find(|l| l.direction.as_deref() == Some("outbound"))
+        .unwrap();
+    assert_eq!(
+        (phone.status.as_str(), phone.outcome.as_deref()),
+        ("completed", Some("answered"))
+    );
+    assert_eq!(
+        (
+            phone.duration.as_deref(),
+            phone.price.as_deref(),
+            phone.network.as_deref()
+        ),
+        (Some("5"), Some("0.00833333"), Some("23433"))
+    );
+    let app = conversation
+        .legs
+        .iter()
+        .find(|l| l.direction.as_deref() == Some("inbound"))
+        .unwrap();
+    assert_eq!(
+        (app.status.as_str(), app.duration.as_deref()),
+        ("completed", Some("15"))
+    );
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# End-to-end test, as part of `make test`: DynamoDB Local and `cargo lambda watch` started as
+# `make run` starts them (on free ports), devtools/tests/e2e.rs run against them over HTTP, and
+# everything stopped however the test ends.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# The test binary runs on its own, not under `cargo test`: cargo holds the build directory lock
+# while it runs tests, and `cargo lambda watch` needs it to start the functions.
+exe=$(cargo test -p devtools --test e2e --no-run --message-format=json 2>/dev/null | python3 -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "e2e":
+        print(m["executable"])')
+cargo build --quiet -p answer-fn -p event-fn
+
+export VONAGE_NUMBER=447700900001 TABLE_NAME=e2e-calls RUST_LOG=warn
+unset VONAGE_SIGNATURE_SECRET ALLOWED_DESTINATIONS BLOCKED_DESTINATIONS INBOUND_APP_USER GREETING RETENTION_DAYS
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+
+scripts/dynamodb-local.sh -- bash -c '
+  set -euo pipefail
+  cargo run --quiet -p devtools -- create-table
+  cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$1" >"$2" 2>&1 &
+  watch_pid=$!
+  trap "kill $watch_pid 2>/dev/null || true; wait $watch_pid 2>/dev/null || true" EXIT
+  for _ in $(seq 1 300); do
+    (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && break
+    sleep 0.1
+  done
+  if ! E2E_BASE_URL="http://127.0.0.1:$1" "$3" --ignored --nocapture; then
+    echo "--- cargo lambda watch output ---" >&2; cat "$2" >&2; exit 1
+  fi
+' e2e "$port" "$(mktemp -t e2e-watch.XXXXXX.log)" "$exe"
+
+# Nothing it started may outlive it.
+if pgrep -f "cargo-lambda lambda watch --invoke-address 127.0.0.1 --invoke-port $port" >/dev/null; then
+  echo "cargo lambda watch is still running" >&2
+  exit 1
+fi
