@@ -18,13 +18,15 @@ export SAM_CLI_TELEMETRY := 0
 
 CONV ?=
 
-.PHONY: help tools arm64 run test lint calls load build deploy
+.PHONY: help tools arm64 run test lint calls load bench fuzz build deploy
 
 help:
 	@echo "make run            serve /voice/answer and /voice/event on http://127.0.0.1:9000"
 	@echo "make test           everything CI runs"
 	@echo "make calls CONV=..  print a conversation's legs and timeline (while make run is up)"
 	@echo "make load           10 000 events through the event handler against DynamoDB Local, then a check"
+	@echo "make bench          cold start, warm latency, RSS, round trips; criterion hot paths"
+	@echo "make fuzz           each fuzz target for FUZZ_SECONDS (default 60)"
 	@echo "make lint           sam validate --lint and cfn-lint on template.yaml"
 	@echo "make build          release arm64 zips of both functions (target/lambda/*/bootstrap.zip)"
 	@echo "make deploy         sam build && sam deploy --guided (needs an AWS account)"
@@ -61,6 +63,28 @@ calls:
 load: tools
 	scripts/dynamodb-local.sh -- env TABLE_NAME=voice-hooks-load \
 	  cargo run --quiet --profile tools -p devtools -- load 500 10000
+
+# Both functions' release binaries through a local Lambda Runtime API (init, first and warm
+# invocations, peak RSS, DynamoDB requests per event), the Python + boto3 peer through the same
+# harness, then the criterion micro-benchmarks of the hot paths.
+bench: tools
+	cargo build --release -p answer-fn
+	cargo build --release -p event-fn
+	cargo build --profile tools -p devtools --bin bench
+	scripts/dynamodb-local.sh -- target/tools/bench target/release/answer-fn target/release/event-fn $(VENV)/bin/python
+	cargo bench -p shared --bench hot_paths
+
+# Each fuzz target for FUZZ_SECONDS (default 60). cargo-fuzz is installed into .tools/; the
+# machine's stable toolchain runs it with RUSTC_BOOTSTRAP=1 (it needs -Z sanitizer flags).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := event_parser answer_request number
+fuzz: .tools/bin/cargo-fuzz
+	cd fuzz && for target in $(FUZZ_TARGETS); do \
+	  RUSTC_BOOTSTRAP=1 $(CURDIR)/.tools/bin/cargo-fuzz run $$target -- -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 || exit 1; \
+	done
+
+.tools/bin/cargo-fuzz:
+	cargo install --locked --root .tools cargo-fuzz@0.13.2
 
 ## Checks -------------------------------------------------------------------------------------
 

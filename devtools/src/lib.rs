@@ -6,3 +6,5 @@ pub mod dynamodb_local;
 pub mod http;
 pub mod load;
 pub mod proxy;
+pub mod runtime_api;
+pub mod wire;

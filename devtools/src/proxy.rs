@@ -4,11 +4,12 @@
 //! DynamoDB Local never throttles; this lets tests and the benchmark see exactly what the SDK
 //! sends (round trips per event, retries) against the real emulator behind it.
 
+use crate::wire::read_message;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 
 #[derive(Default)]
@@ -94,57 +95,6 @@ impl Drop for Proxy {
     }
 }
 
-/// One HTTP/1.1 request or response: head (start line + headers, as received) and body.
-struct Message {
-    head: Vec<u8>,
-    body: Vec<u8>,
-    headers: Vec<(String, String)>,
-}
-
-impl Message {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// Reads one message with a `Content-Length` body (all the SDK and DynamoDB Local send).
-async fn read_message<R: tokio::io::AsyncBufRead + Unpin>(
-    reader: &mut R,
-) -> std::io::Result<Option<Message>> {
-    let mut head = Vec::new();
-    let mut headers = Vec::new();
-    loop {
-        let mut line = Vec::new();
-        if reader.read_until(b'\n', &mut line).await? == 0 {
-            return Ok(None);
-        }
-        head.extend_from_slice(&line);
-        let text = String::from_utf8_lossy(&line);
-        let text = text.trim_end();
-        if text.is_empty() {
-            break;
-        }
-        if let Some((k, v)) = text.split_once(':') {
-            headers.push((k.trim().to_string(), v.trim().to_string()));
-        }
-    }
-    let mut message = Message {
-        head,
-        body: Vec::new(),
-        headers,
-    };
-    let length: usize = message
-        .header("content-length")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    message.body = vec![0; length];
-    reader.read_exact(&mut message.body).await?;
-    Ok(Some(message))
-}
-
 async fn serve(client: TcpStream, upstream: SocketAddr, state: Arc<State>) -> std::io::Result<()> {
     client.set_nodelay(true)?;
     let (client_read, mut client_write) = client.into_split();
@@ -187,13 +137,11 @@ async fn serve(client: TcpStream, upstream: SocketAddr, state: Arc<State>) -> st
         let Some((up_read, up_write)) = upstream_conn.as_mut() else {
             break;
         };
-        up_write.write_all(&request.head).await?;
-        up_write.write_all(&request.body).await?;
+        up_write.write_all(&request.encode()).await?;
         let Some(response) = read_message(up_read).await? else {
             break;
         };
-        client_write.write_all(&response.head).await?;
-        client_write.write_all(&response.body).await?;
+        client_write.write_all(&response.encode()).await?;
     }
     Ok(())
 }

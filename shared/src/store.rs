@@ -265,6 +265,130 @@ fn not_older(update: &mut Update, rank_attr: &str, at_attr: &str, rank: u8, at: 
     format!("attribute_not_exists({rn}) OR {rn} < {rv} OR ({rn} = {rv} AND {an} <= {av})")
 }
 
+/// The two writes one event makes, built but not sent.
+pub struct Writes {
+    /// The transition item, put only if its key is new.
+    transition: Item,
+    /// The leg update, for call status events that name their leg and conversation.
+    leg: Option<LegWrite>,
+}
+
+struct LegWrite {
+    conv: String,
+    uuid: String,
+    status: CallStatus,
+    at: String,
+    update: Update,
+    condition: String,
+}
+
+/// Builds the writes for one event (pure: the hot path before any I/O).
+pub fn writes(event: &CallEvent, raw: &str, expires_at: Option<u64>) -> Result<Writes, StoreError> {
+    let (pk, sk) = transition_key(event, raw);
+    let transition = Transition {
+        pk,
+        sk,
+        kind: event.kind.name().to_string(),
+        uuid: event.uuid.clone(),
+        conversation_uuid: event.conversation_uuid.clone(),
+        timestamp: event.timestamp.as_ref().map(|t| t.as_str().to_string()),
+        raw: raw.to_string(),
+        expires_at,
+    };
+    let transition =
+        serde_dynamo::to_item(transition).map_err(|e| StoreError::Unavailable(e.to_string()))?;
+    let leg = match (event.status(), &event.uuid, &event.conversation_uuid) {
+        (Some(status), Some(uuid), Some(conv)) => {
+            Some(leg_write(event, status, uuid, conv, expires_at))
+        }
+        _ => None,
+    };
+    Ok(Writes { transition, leg })
+}
+
+fn leg_write(
+    event: &CallEvent,
+    status: &CallStatus,
+    uuid: &str,
+    conv: &str,
+    expires_at: Option<u64>,
+) -> LegWrite {
+    let at = event.timestamp.as_ref().map(|t| t.as_str()).unwrap_or("");
+    let rank = status.rank();
+
+    let mut update = Update::default();
+    update.set("uuid", s(uuid));
+    update.set("conversation_uuid", s(conv));
+    update.set("status", s(status.as_str()));
+    update.set("status_at", s(at));
+    update.set("status_rank", n(rank));
+    if let Some(orank) = status.outcome_rank() {
+        // Safe without its own condition: outcome rank rises with status rank, so an event
+        // that wins the status condition also wins the outcome one.
+        update.set("outcome", s(status.as_str()));
+        update.set("outcome_at", s(at));
+        update.set("outcome_rank", n(orank));
+    }
+    let texts = [
+        ("network", &event.network),
+        ("start_time", &event.start_time),
+        ("end_time", &event.end_time),
+        ("detail", &event.detail),
+        ("sip_code", &event.sip_code),
+        ("disconnected_by", &event.disconnected_by),
+    ];
+    for (attr, value) in texts {
+        if let Some(value) = value {
+            update.set(attr, s(value));
+        }
+    }
+    for (attr, value) in [
+        ("duration", &event.duration),
+        ("rate", &event.rate),
+        ("price", &event.price),
+    ] {
+        if let Some(value) = value {
+            update.set(attr, n(value.as_str()));
+        }
+    }
+    parties(&mut update, event, None);
+    if let Some(expires_at) = expires_at {
+        update.set(EXPIRES_AT, n(expires_at));
+    }
+    let condition = not_older(&mut update, "status_rank", "status_at", rank, at);
+    LegWrite {
+        conv: conv.to_string(),
+        uuid: uuid.to_string(),
+        status: status.clone(),
+        at: at.to_string(),
+        update,
+        condition,
+    }
+}
+
+/// `direction`, `from`, `to`: the first value seen is kept (Vonage sends the same ones on
+/// every event of a leg, or none). With the current item at hand, only missing ones are set.
+fn leg_key(conv: &str, uuid: &str) -> Item {
+    HashMap::from([
+        (PK.to_string(), s(&conversation_pk(conv))),
+        (SK.to_string(), s(&leg_sk(uuid))),
+    ])
+}
+
+fn parties(update: &mut Update, event: &CallEvent, current: Option<&Item>) {
+    for (attr, value) in [
+        ("direction", &event.direction),
+        ("from", &event.from),
+        ("to", &event.to),
+    ] {
+        if let Some(value) = value {
+            if current.is_none_or(|item| !item.contains_key(attr)) {
+                update.set_if_absent(attr, s(value));
+            }
+        }
+    }
+}
+
 /// The DynamoDB side of the event webhook.
 #[derive(Clone, Debug)]
 pub struct Store {
@@ -367,38 +491,18 @@ impl Store {
 
     /// Stores one event: its transition item, and its effect on the leg.
     pub async fn record(&self, event: &CallEvent, raw: &str) -> Result<Recorded, StoreError> {
-        let expires_at = self.expires_at();
-        let (transition, leg) = tokio::join!(self.put_transition(event, raw, expires_at), async {
-            match (event.status(), &event.uuid, &event.conversation_uuid) {
-                (Some(status), Some(uuid), Some(conv)) => {
-                    self.update_leg(event, status, uuid, conv, expires_at).await
-                }
-                _ => Ok(()),
+        let Writes { transition, leg } = writes(event, raw, self.expires_at())?;
+        let (transition, leg) = tokio::join!(self.put_transition(transition), async {
+            match leg {
+                Some(leg) => self.update_leg(event, leg).await,
+                None => Ok(()),
             }
         });
         leg?;
         transition
     }
 
-    async fn put_transition(
-        &self,
-        event: &CallEvent,
-        raw: &str,
-        expires_at: Option<u64>,
-    ) -> Result<Recorded, StoreError> {
-        let (pk, sk) = transition_key(event, raw);
-        let item = Transition {
-            pk,
-            sk,
-            kind: event.kind.name().to_string(),
-            uuid: event.uuid.clone(),
-            conversation_uuid: event.conversation_uuid.clone(),
-            timestamp: event.timestamp.as_ref().map(|t| t.as_str().to_string()),
-            raw: raw.to_string(),
-            expires_at,
-        };
-        let item: Item =
-            serde_dynamo::to_item(item).map_err(|e| StoreError::Unavailable(e.to_string()))?;
+    async fn put_transition(&self, item: Item) -> Result<Recorded, StoreError> {
         let result = self
             .client
             .put_item()
@@ -420,67 +524,18 @@ impl Store {
         }
     }
 
-    fn leg_key(conv: &str, uuid: &str) -> Item {
-        HashMap::from([
-            (PK.to_string(), s(&conversation_pk(conv))),
-            (SK.to_string(), s(&leg_sk(uuid))),
-        ])
-    }
-
     /// Moves the leg forward if this event is its newest news; otherwise adds what the late
     /// event still knows (its outcome, missing parties).
-    async fn update_leg(
-        &self,
-        event: &CallEvent,
-        status: &CallStatus,
-        uuid: &str,
-        conv: &str,
-        expires_at: Option<u64>,
-    ) -> Result<(), StoreError> {
-        let at = event.timestamp.as_ref().map(|t| t.as_str()).unwrap_or("");
-        let rank = status.rank();
-
-        let mut update = Update::default();
-        update.set("uuid", s(uuid));
-        update.set("conversation_uuid", s(conv));
-        update.set("status", s(status.as_str()));
-        update.set("status_at", s(at));
-        update.set("status_rank", n(rank));
-        if let Some(orank) = status.outcome_rank() {
-            // Safe without its own condition: outcome rank rises with status rank, so an event
-            // that wins the status condition also wins the outcome one.
-            update.set("outcome", s(status.as_str()));
-            update.set("outcome_at", s(at));
-            update.set("outcome_rank", n(orank));
-        }
-        let texts = [
-            ("network", &event.network),
-            ("start_time", &event.start_time),
-            ("end_time", &event.end_time),
-            ("detail", &event.detail),
-            ("sip_code", &event.sip_code),
-            ("disconnected_by", &event.disconnected_by),
-        ];
-        for (attr, value) in texts {
-            if let Some(value) = value {
-                update.set(attr, s(value));
-            }
-        }
-        for (attr, value) in [
-            ("duration", &event.duration),
-            ("rate", &event.rate),
-            ("price", &event.price),
-        ] {
-            if let Some(value) = value {
-                update.set(attr, n(value.as_str()));
-            }
-        }
-        self.parties(&mut update, event, None);
-        if let Some(expires_at) = expires_at {
-            update.set(EXPIRES_AT, n(expires_at));
-        }
-        let condition = not_older(&mut update, "status_rank", "status_at", rank, at);
-
+    async fn update_leg(&self, event: &CallEvent, leg: LegWrite) -> Result<(), StoreError> {
+        let LegWrite {
+            conv,
+            uuid,
+            status,
+            at,
+            update,
+            condition,
+        } = leg;
+        let (conv, uuid) = (conv.as_str(), uuid.as_str());
         let mut current = match self
             .send_update(conv, uuid, update, Some(condition))
             .await?
@@ -494,9 +549,9 @@ impl Store {
             let mut late = Update::default();
             let mut condition = None;
             if let Some(orank) = status.outcome_rank() {
-                if ranked(&current, "outcome_rank", "outcome_at") < Some((orank, at.to_string())) {
+                if ranked(&current, "outcome_rank", "outcome_at") < Some((orank, at.clone())) {
                     late.set("outcome", s(status.as_str()));
-                    late.set("outcome_at", s(at));
+                    late.set("outcome_at", s(&at));
                     late.set("outcome_rank", n(orank));
                     if let Some(detail) = &event.detail {
                         late.set("detail", s(detail));
@@ -506,11 +561,11 @@ impl Store {
                         "outcome_rank",
                         "outcome_at",
                         orank,
-                        at,
+                        &at,
                     ));
                 }
             }
-            self.parties(&mut late, event, Some(&current));
+            parties(&mut late, event, Some(&current));
             if late.sets.is_empty() {
                 return Ok(());
             }
@@ -522,22 +577,6 @@ impl Store {
         Err(StoreError::Unavailable(format!(
             "leg {uuid}: outcome kept changing under concurrent writes"
         )))
-    }
-
-    /// `direction`, `from`, `to`: the first value seen is kept (Vonage sends the same ones on
-    /// every event of a leg, or none). With the current item at hand, only missing ones are set.
-    fn parties(&self, update: &mut Update, event: &CallEvent, current: Option<&Item>) {
-        for (attr, value) in [
-            ("direction", &event.direction),
-            ("from", &event.from),
-            ("to", &event.to),
-        ] {
-            if let Some(value) = value {
-                if current.is_none_or(|item| !item.contains_key(attr)) {
-                    update.set_if_absent(attr, s(value));
-                }
-            }
-        }
     }
 
     /// Sends a leg update. `Ok(None)` when applied; `Ok(Some(item))` with the leg as it is
@@ -553,7 +592,7 @@ impl Store {
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(Self::leg_key(conv, uuid)))
+            .set_key(Some(leg_key(conv, uuid)))
             .update_expression(update.expression())
             .set_condition_expression(condition)
             .set_expression_attribute_names(Some(update.names))

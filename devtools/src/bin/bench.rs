@@ -1,0 +1,239 @@
+//! `make bench`: runs the release binaries of both functions the way Lambda runs them, through
+//! a local Runtime API, and prints init, first invocation, warm p50/p99, peak RSS and DynamoDB
+//! round trips per event; the Python + boto3 peer (`bench/event_peer.py`) goes through the same
+//! harness against the same DynamoDB Local.
+//!
+//! ```text
+//! bench <answer-fn binary> <event-fn binary> [python]     (AWS_ENDPOINT_URL_DYNAMODB set)
+//! ```
+
+use devtools::load;
+use devtools::proxy::Proxy;
+use devtools::runtime_api::{median_min_max, percentile, Function};
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+const COLD_STARTS: usize = 7;
+const WARM: usize = 1000;
+
+/// An API Gateway v2 request for `body`, as the HTTP API hands it to the function.
+fn apigw_post(path: &str, body: &str) -> Vec<u8> {
+    serde_json::json!({
+        "version": "2.0", "routeKey": format!("POST {path}"), "rawPath": path, "rawQueryString": "",
+        "headers": {"content-type": "application/json", "host": "bench.execute-api.us-east-1.amazonaws.com"},
+        "requestContext": {
+            "accountId": "123456789012", "apiId": "bench", "domainName": "bench.execute-api.us-east-1.amazonaws.com",
+            "domainPrefix": "bench", "requestId": "bench", "routeKey": format!("POST {path}"), "stage": "$default",
+            "time": "01/Jan/2026:00:00:00 +0000", "timeEpoch": 1767225600000u64,
+            "http": {"method": "POST", "path": path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.10", "userAgent": "Vonage"}
+        },
+        "body": body, "isBase64Encoded": false
+    })
+    .to_string()
+    .into_bytes()
+}
+
+/// The status code of the API Gateway response the function returned.
+fn status_of(body: &[u8]) -> u64 {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v["statusCode"].as_u64())
+        .unwrap_or(0)
+}
+
+struct Figures {
+    init: Vec<Duration>,
+    first: Vec<Duration>,
+    warm: Vec<Duration>,
+    warm_p50: Vec<Duration>,
+    rss_kib: Vec<u64>,
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2}", d.as_secs_f64() * 1e3)
+}
+
+fn us(d: Duration) -> String {
+    format!("{:.0}", d.as_secs_f64() * 1e6)
+}
+
+impl Figures {
+    fn print(&mut self, name: &str) {
+        let (i, i_min, i_max) = median_min_max(&mut self.init);
+        let (f, f_min, f_max) = median_min_max(&mut self.first);
+        self.warm.sort();
+        let (p50, p50_min, p50_max) = median_min_max(&mut self.warm_p50);
+        self.rss_kib.sort();
+        let rss = |k: u64| format!("{:.1}", k as f64 / 1024.0);
+        println!(
+            "| {name} | {} ms ({}–{}) | {} ms ({}–{}) | {} µs ({}–{}) | {} µs | {} MB ({}–{}) |",
+            ms(i),
+            ms(i_min),
+            ms(i_max),
+            ms(f),
+            ms(f_min),
+            ms(f_max),
+            us(p50),
+            us(p50_min),
+            us(p50_max),
+            us(percentile(&self.warm, 99)),
+            rss(self.rss_kib[self.rss_kib.len() / 2]),
+            rss(self.rss_kib[0]),
+            rss(self.rss_kib[self.rss_kib.len() - 1]),
+        );
+    }
+}
+
+impl Figures {
+    fn new() -> Self {
+        Self {
+            init: vec![],
+            first: vec![],
+            warm: vec![],
+            warm_p50: vec![],
+            rss_kib: vec![],
+        }
+    }
+
+    /// One cold start: init, a first invocation, then `WARM` more.
+    async fn cold_start(&mut self, command: Command, mut payload: impl FnMut(usize) -> Vec<u8>) {
+        let mut function = Function::start(command).await;
+        self.init.push(function.init().await);
+        let mut latencies = Vec::with_capacity(WARM);
+        for i in 0..=WARM {
+            let (latency, outcome) = function.invoke(payload(i)).await;
+            assert!(
+                outcome.ok && status_of(&outcome.body) == 200,
+                "invocation failed: {}",
+                String::from_utf8_lossy(&outcome.body)
+            );
+            if i == 0 {
+                self.first.push(latency);
+            } else {
+                latencies.push(latency);
+            }
+        }
+        self.rss_kib.push(function.peak_rss_kib());
+        latencies.sort();
+        self.warm_p50.push(percentile(&latencies, 50));
+        self.warm.extend(latencies);
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [answer_bin, event_bin, python] =
+        [0, 1, 2].map(|i| args.get(i).cloned().unwrap_or_default());
+    let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB")
+        .expect("run under scripts/dynamodb-local.sh (make bench)");
+    let table = "bench-calls";
+    let cfg = shared::config::EventConfig {
+        table_name: table.into(),
+        retention_days: None,
+        signature: shared::signature::Verifier::unsigned(),
+    };
+    shared::store::Store::from_env(&cfg)
+        .await
+        .create_table()
+        .await
+        .expect("create table");
+
+    // Distinct events only: each warm invocation is a new event (a transition put and a leg update).
+    let plans: Vec<Vec<String>> = (0..3 * COLD_STARTS as u64)
+        .map(|seed| {
+            let plan = load::synthesize(60, WARM + 1, 0, 1000 + seed);
+            let mut seen = std::collections::HashSet::new();
+            plan.deliveries
+                .into_iter()
+                .filter(|b| seen.insert(b.clone()))
+                .collect()
+        })
+        .collect();
+    let event =
+        |plan: usize, i: usize| apigw_post("/voice/event", &plans[plan][i % plans[plan].len()]);
+    let answer_get =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../events/answer-get.json"))
+            .expect("events/answer-get.json");
+
+    println!("Local Lambda Runtime API, {COLD_STARTS} cold starts per function, {WARM} warm invocations after each;");
+    println!(
+        "median (min–max) over the cold starts; warm p99 over all {} warm invocations.\n",
+        COLD_STARTS * WARM
+    );
+    println!("| function | init (exec → first /next) | first invocation | warm p50 | warm p99 | peak RSS |");
+    println!("|---|---|---|---|---|---|");
+    let mut answer = Figures::new();
+    for _ in 0..COLD_STARTS {
+        let mut command = Command::new(&answer_bin);
+        command.env("VONAGE_NUMBER", "447700900001");
+        answer.cold_start(command, |_| answer_get.clone()).await;
+    }
+    answer.print("answer-fn");
+
+    let event_command = |endpoint: &str| {
+        let mut c = Command::new(&event_bin);
+        c.env("TABLE_NAME", table)
+            .env("AWS_ENDPOINT_URL_DYNAMODB", endpoint);
+        c
+    };
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../bench/event_peer.py");
+    let with_peer = Path::new(&python).exists();
+    // DynamoDB Local is a JVM: warm it up first, then alternate the Rust function and its
+    // Python peer so that neither meets a colder emulator than the other.
+    let warm_up = shared::store::Store::from_env(&cfg).await;
+    for body in plans[3 * COLD_STARTS - 1].iter().take(WARM) {
+        let event =
+            shared::event::CallEvent::from_params(&serde_json::from_str(body).expect("JSON"))
+                .expect("event");
+        warm_up.record(&event, body).await.expect("warm-up write");
+    }
+    let (mut rust, mut peer) = (Figures::new(), Figures::new());
+    for run in 0..COLD_STARTS {
+        rust.cold_start(event_command(&endpoint), |i| event(run, i))
+            .await;
+        if with_peer {
+            let mut command = Command::new(&python);
+            command
+                .arg(&script)
+                .env("TABLE_NAME", table)
+                .env("AWS_ENDPOINT_URL_DYNAMODB", &endpoint);
+            peer.cold_start(command, |i| event(COLD_STARTS + run, i))
+                .await;
+        }
+    }
+    rust.print("event-fn (DynamoDB Local)");
+    if with_peer {
+        peer.print("Python + boto3 peer (same job)");
+    }
+
+    // Round trips: the same function through a counting proxy in front of DynamoDB Local.
+    let upstream = endpoint
+        .trim_start_matches("http://")
+        .parse()
+        .expect("endpoint address");
+    let proxy = Proxy::start(upstream).await;
+    let mut function = Function::start(event_command(&proxy.endpoint())).await;
+    function.init().await;
+    let events = 200;
+    for i in 0..events {
+        let (_, outcome) = function.invoke(event(2 * COLD_STARTS, i)).await;
+        assert!(outcome.ok && status_of(&outcome.body) == 200);
+    }
+    println!(
+        "\nDynamoDB requests per event (event-fn, {events} distinct events through a counting proxy): {:.2} {:?}",
+        proxy.requests() as f64 / events as f64,
+        proxy.by_operation()
+    );
+    if with_peer {
+        let (rust_p50, _, _) = median_min_max(&mut rust.warm_p50);
+        let (peer_p50, _, _) = median_min_max(&mut peer.warm_p50);
+        println!(
+            "warm event p50: event-fn {} µs, Python + boto3 {} µs: {:.1}× faster",
+            us(rust_p50),
+            us(peer_p50),
+            peer_p50.as_secs_f64() / rust_p50.as_secs_f64()
+        );
+    }
+}

@@ -1,0 +1,61 @@
+//! The work each webhook does per request besides I/O, in process: the answer decision with
+//! its NCCO serialised, and an event parsed with its DynamoDB writes built.
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use lambda_http::{Body, Request, RequestExt};
+use shared::config::AnswerConfig;
+use shared::event::CallEvent;
+use std::collections::HashMap;
+use std::hint::black_box;
+
+const COMPLETED: &str = include_str!("../../fixtures/tutorial-call/04-phone-leg-completed.json");
+
+fn answer_request() -> Request {
+    let query: HashMap<String, String> = [
+        ("to", "447700900000"),
+        ("from_user", "Alice"),
+        ("uuid", "2da93da3-bcac-47ee-b48e-4a18fae7db08"),
+        (
+            "conversation_uuid",
+            "CON-1a28b1f8-0831-44e6-8d58-42739e7d4c77",
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    Request::default().with_query_string_parameters(query)
+}
+
+fn event_request() -> Request {
+    lambda_http::http::Request::builder()
+        .method("POST")
+        .header("content-type", "application/json")
+        .body(Body::Text(COMPLETED.to_string()))
+        .unwrap()
+}
+
+fn benches(c: &mut Criterion) {
+    let cfg = AnswerConfig::from_env(&[("VONAGE_NUMBER", "447700900001")]).unwrap();
+    let req = answer_request();
+    c.bench_function("answer: GET request → decision → NCCO response", |b| {
+        b.iter(|| {
+            let params = shared::webhook::params(black_box(&req)).unwrap();
+            let ncco = shared::answer::answer(&cfg, &params).unwrap();
+            shared::webhook::json_response(lambda_http::http::StatusCode::OK, &ncco)
+        })
+    });
+    let req = event_request();
+    c.bench_function(
+        "event: POST body → CallEvent → DynamoDB writes built",
+        |b| {
+            b.iter(|| {
+                let params = shared::webhook::params(black_box(&req)).unwrap();
+                let event = CallEvent::from_params(&params).unwrap();
+                shared::store::writes(&event, COMPLETED, Some(1_800_000_000)).unwrap()
+            })
+        },
+    );
+}
+
+criterion_group!(hot_paths, benches);
+criterion_main!(hot_paths);
