@@ -317,7 +317,7 @@ pub async fn run(plan: &Plan, cfg: &EventConfig, instances: usize) -> Report {
     for _ in 0..instances {
         let (deliveries, next, cfg) = (deliveries.clone(), next.clone(), cfg.clone());
         tasks.push(tokio::spawn(async move {
-            let store = Store::from_env(&cfg).await;
+            let store = Store::from_env(&cfg).expect("store from the environment");
             let mut results = Vec::new();
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);

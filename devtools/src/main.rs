@@ -24,7 +24,13 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let store = Store::from_env(&config).await;
+    let store = match Store::from_env(&config) {
+        Ok(store) => store,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let result = match args
         .iter()
         .map(String::as_str)

@@ -91,7 +91,8 @@ fn a_call_answered_and_replayed_over_http_is_stored_and_reads_back() {
         .build()
         .unwrap();
     let conversation = runtime.block_on(async {
-        let store = Store::from_env(&EventConfig::from_env(&ProcessEnv).unwrap()).await;
+        let store = Store::from_env(&EventConfig::from_env(&ProcessEnv).unwrap())
+            .expect("store from the environment");
         store.conversation(CONVERSATION).await.unwrap()
     });
     assert_eq!(conversation.timeline.len(), 5);

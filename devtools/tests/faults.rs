@@ -67,7 +67,7 @@ async fn dynamodb_stopped_mid_stream_gives_503s_and_redelivery_leaves_the_table_
     let _ = std::fs::remove_dir_all(&data);
     let mut local = DynamoDbLocal::start(Some(&data));
     let cfg = config("outage");
-    let store = Store::with_endpoint(&cfg, &local.endpoint()).await;
+    let store = Store::with_endpoint(&cfg, &local.endpoint()).expect("store");
     store.create_table().await.unwrap();
 
     let plan = load::synthesize(20, 300, 10, 11);
@@ -107,7 +107,7 @@ async fn dynamodb_stopped_mid_stream_gives_503s_and_redelivery_leaves_the_table_
 async fn a_hung_dynamodb_times_out_into_a_503_well_before_the_lambda_timeout() {
     let local = DynamoDbLocal::start(None);
     let cfg = config("hung");
-    let store = Store::with_endpoint(&cfg, &local.endpoint()).await;
+    let store = Store::with_endpoint(&cfg, &local.endpoint()).expect("store");
     store.create_table().await.unwrap();
     let body = json!({"uuid": "leg-h", "conversation_uuid": "CON-h", "status": "started",
                       "timestamp": "2026-01-01T00:00:00.000Z"})
@@ -136,12 +136,12 @@ async fn a_hung_dynamodb_times_out_into_a_503_well_before_the_lambda_timeout() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_events_of_one_leg_written_at_once_always_leave_the_higher_ranked_state() {
     let cfg = config(&format!("race-{}", std::process::id()));
-    let setup = Store::from_env(&cfg).await;
+    let setup = Store::from_env(&cfg).expect("store from the environment");
     setup.create_table().await.unwrap();
     // Separate clients, as two Lambda instances would have.
     let (a, b) = (
-        Arc::new(Store::from_env(&cfg).await),
-        Arc::new(Store::from_env(&cfg).await),
+        Arc::new(Store::from_env(&cfg).expect("store from the environment")),
+        Arc::new(Store::from_env(&cfg).expect("store from the environment")),
     );
     let pairs = [
         ("ringing", "answered", "answered", Some("answered")),
@@ -190,7 +190,7 @@ async fn two_events_of_one_leg_written_at_once_always_leave_the_higher_ranked_st
 async fn throttling_is_retried_by_the_sdk_then_answered_503_and_nothing_is_lost() {
     let proxy = Proxy::start(shared_local()).await;
     let cfg = config(&format!("throttle-{}", std::process::id()));
-    let store = Store::with_endpoint(&cfg, &proxy.endpoint()).await;
+    let store = Store::with_endpoint(&cfg, &proxy.endpoint()).expect("store");
     store.create_table().await.unwrap();
     let event = |status: &str, ms: u32| {
         json!({"uuid": "leg-t", "conversation_uuid": "CON-t", "status": status,

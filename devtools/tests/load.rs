@@ -22,7 +22,7 @@ async fn a_thousand_shuffled_events_with_duplicates_land_exactly_once_and_every_
         "run with `make test` (DynamoDB Local)"
     );
     let cfg = table_config(&format!("load-{}", std::process::id()));
-    let store = Store::from_env(&cfg).await;
+    let store = Store::from_env(&cfg).expect("store from the environment");
     store.create_table().await.unwrap();
 
     let plan = load::synthesize(50, 1_000, 10, 7);

@@ -9,6 +9,6 @@ use shared::store::Store;
 async fn main() -> Result<(), Error> {
     tracing::init_default_subscriber();
     let config = EventConfig::from_env(&ProcessEnv)?;
-    let store = Store::from_env(&config).await;
+    let store = Store::from_env(&config)?;
     run(service_fn(|req| handle_event(&config, &store, req))).await
 }

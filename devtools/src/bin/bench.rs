@@ -135,7 +135,7 @@ async fn main() {
         signature: shared::signature::Verifier::unsigned(),
     };
     shared::store::Store::from_env(&cfg)
-        .await
+        .expect("store from the environment")
         .create_table()
         .await
         .expect("create table");
@@ -182,7 +182,7 @@ async fn main() {
     let with_peer = Path::new(&python).exists();
     // DynamoDB Local is a JVM: warm it up first, then alternate the Rust function and its
     // Python peer so that neither meets a colder emulator than the other.
-    let warm_up = shared::store::Store::from_env(&cfg).await;
+    let warm_up = shared::store::Store::from_env(&cfg).expect("store from the environment");
     for body in plans[3 * COLD_STARTS - 1].iter().take(WARM) {
         let event =
             shared::event::CallEvent::from_params(&serde_json::from_str(body).expect("JSON"))

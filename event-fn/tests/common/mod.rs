@@ -45,7 +45,7 @@ pub async fn local_store_with(retention_days: Option<u32>) -> Store {
         retention_days,
         ..unsigned_config(&table)
     })
-    .await;
+    .expect("store from the environment");
     store
         .create_table()
         .await
