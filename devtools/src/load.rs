@@ -101,7 +101,6 @@ pub fn synthesize(calls: usize, deliveries: usize, duplicate_pct: u64, seed: u64
         let start = call as u64 * 997 + rng.below(500);
         let scenario = scenarios[rng.below(scenarios.len() as u64) as usize];
         let to = format!("4477009{:05}", rng.below(100_000));
-        let mut events = Vec::new();
         let event = |uuid: &str,
                      direction: &str,
                      to: &str,
@@ -118,57 +117,27 @@ pub fn synthesize(calls: usize, deliveries: usize, duplicate_pct: u64, seed: u64
             }
             body.to_string()
         };
+        let app_event =
+            |status: &str, at: u64, extra| event(&app, "inbound", "Alice", status, at, extra);
+        let phone_event =
+            |status: &str, at: u64, extra| event(&phone, "outbound", &to, status, at, extra);
         let end = |duration: u64, price: &str| {
             serde_json::json!({"duration": duration.to_string(), "price": price, "rate": "0.10000000",
                                "network": "23433", "start_time": time(start), "end_time": time(start + duration * 1000)})
         };
         let none = serde_json::Value::Null;
-        // App leg: the app user is connected as soon as the call starts.
-        events.push(event(
-            &app,
-            "inbound",
-            "Alice",
-            "started",
-            start,
-            none.clone(),
-        ));
-        events.push(event(
-            &app,
-            "inbound",
-            "Alice",
-            "answered",
-            start + 50,
-            none.clone(),
-        ));
-        // Phone leg.
-        events.push(event(
-            &phone,
-            "outbound",
-            &to,
-            "started",
-            start + 100,
-            none.clone(),
-        ));
+        // App leg: the app user is connected as soon as the call starts; then the phone leg.
+        let mut events = vec![
+            app_event("started", start, none.clone()),
+            app_event("answered", start + 50, none.clone()),
+            phone_event("started", start + 100, none.clone()),
+        ];
         let (app_duration, phone_duration, price, outcome, phone_end) = match scenario {
             "completed" => {
                 let duration = 1 + rng.below(600);
                 let price = format!("0.{:08}", duration * 1_666_666 / 10);
-                events.push(event(
-                    &phone,
-                    "outbound",
-                    &to,
-                    "ringing",
-                    start + 200,
-                    none.clone(),
-                ));
-                events.push(event(
-                    &phone,
-                    "outbound",
-                    &to,
-                    "answered",
-                    start + 3000,
-                    none.clone(),
-                ));
+                events.push(phone_event("ringing", start + 200, none.clone()));
+                events.push(phone_event("answered", start + 3000, none.clone()));
                 answered_calls.push((call, app.clone(), start + 3000));
                 (
                     duration + 3,
@@ -180,38 +149,18 @@ pub fn synthesize(calls: usize, deliveries: usize, duplicate_pct: u64, seed: u64
             }
             failure => {
                 if failure != "failed" {
-                    events.push(event(
-                        &phone,
-                        "outbound",
-                        &to,
-                        "ringing",
-                        start + 200,
-                        none.clone(),
-                    ));
+                    events.push(phone_event("ringing", start + 200, none.clone()));
                 }
-                events.push(event(
-                    &phone,
-                    "outbound",
-                    &to,
-                    failure,
-                    start + 5000,
-                    none.clone(),
-                ));
+                events.push(phone_event(failure, start + 5000, none.clone()));
                 (5, 0, "0".to_string(), failure, start + 5010)
             }
         };
-        events.push(event(
-            &phone,
-            "outbound",
-            &to,
+        events.push(phone_event(
             "completed",
             phone_end,
             end(phone_duration, &price),
         ));
-        events.push(event(
-            &app,
-            "inbound",
-            "Alice",
+        events.push(app_event(
             "completed",
             phone_end + 500,
             end(app_duration, "0"),

@@ -137,6 +137,11 @@ async fn a_redelivered_event_is_acknowledged_as_a_duplicate_and_writes_nothing()
     assert_eq!(item_count(&store).await, items);
 }
 
+/// Sends one event of `leg-1` and returns the status code.
+async fn deliver_leg(store: &shared::store::Store, status: &str, time: &str) -> u16 {
+    send(store, post(&leg_event(status, time))).await.0
+}
+
 fn leg_event(status: &str, time: &str) -> String {
     json!({"uuid": "leg-1", "conversation_uuid": "CON-busy", "status": status, "direction": "outbound",
            "to": "447700900000", "from": "447700900001", "timestamp": time})
@@ -170,23 +175,10 @@ async fn busy_then_completed_shows_completed_with_outcome_busy() {
 #[tokio::test]
 async fn late_ringing_does_not_regress_a_completed_leg() {
     let store = local_store().await;
-    send(
-        &store,
-        post(&leg_event("answered", "2021-03-10T10:00:02.000Z")),
-    )
-    .await;
-    send(
-        &store,
-        post(&leg_event("completed", "2021-03-10T10:00:09.000Z")),
-    )
-    .await;
+    deliver_leg(&store, "answered", "2021-03-10T10:00:02.000Z").await;
+    deliver_leg(&store, "completed", "2021-03-10T10:00:09.000Z").await;
     assert_eq!(
-        send(
-            &store,
-            post(&leg_event("ringing", "2021-03-10T10:00:01.000Z"))
-        )
-        .await
-        .0,
+        deliver_leg(&store, "ringing", "2021-03-10T10:00:01.000Z").await,
         200
     );
     let conversation = store.conversation("CON-busy").await.unwrap();
@@ -254,16 +246,8 @@ async fn unknown_statuses_and_unknown_event_kinds_are_stored_not_rejected() {
 #[tokio::test]
 async fn an_unknown_status_does_not_overwrite_a_known_one() {
     let store = local_store().await;
-    send(
-        &store,
-        post(&leg_event("answered", "2021-03-10T10:00:02.000Z")),
-    )
-    .await;
-    send(
-        &store,
-        post(&leg_event("on_hold", "2021-03-10T10:00:05.000Z")),
-    )
-    .await;
+    deliver_leg(&store, "answered", "2021-03-10T10:00:02.000Z").await;
+    deliver_leg(&store, "on_hold", "2021-03-10T10:00:05.000Z").await;
     let conversation = store.conversation("CON-busy").await.unwrap();
     assert_eq!(leg(&conversation, "leg-1").status, "answered");
     assert_eq!(conversation.timeline.len(), 2);
@@ -307,15 +291,8 @@ async fn events_without_a_conversation_get_a_call_key_of_their_own() {
     let body =
         json!({"uuid": "leg-x", "status": "started", "timestamp": "2021-03-10T10:00:00.000Z"});
     assert_eq!(send(&store, post(&body.to_string())).await.0, 200);
-    let out = store
-        .client()
-        .scan()
-        .table_name(store.table())
-        .send()
-        .await
-        .unwrap();
-    let pks: Vec<_> = out
-        .items()
+    let items = scan_all(&store).await;
+    let pks: Vec<_> = items
         .iter()
         .map(|i| i["pk"].as_s().unwrap().clone())
         .collect();
@@ -330,19 +307,13 @@ async fn events_without_a_conversation_get_a_call_key_of_their_own() {
 async fn retention_days_set_expires_at_on_every_item() {
     let store = local_store_with(Some(30)).await;
     replay(&store, &[&tutorial_call()[0].1]).await;
-    let out = store
-        .client()
-        .scan()
-        .table_name(store.table())
-        .send()
-        .await
-        .unwrap();
+    let items = scan_all(&store).await;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs();
-    assert_eq!(out.items().len(), 2);
-    for item in out.items() {
+    assert_eq!(items.len(), 2);
+    for item in &items {
         let expires: u64 = item["expires_at"].as_n().unwrap().parse().unwrap();
         assert!(
             expires > now + 29 * 86_400 && expires <= now + 30 * 86_400 + 60,

@@ -109,8 +109,10 @@ pub async fn send(store: &Store, req: Request) -> (u16, Value) {
     (res.status().as_u16(), body)
 }
 
-/// Every item in the table, for "nothing was written" checks.
-pub async fn item_count(store: &Store) -> usize {
+/// Every item in the table (one page: these tables are small).
+pub async fn scan_all(
+    store: &Store,
+) -> Vec<HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
     let out = store
         .client()
         .scan()
@@ -118,7 +120,12 @@ pub async fn item_count(store: &Store) -> usize {
         .send()
         .await
         .unwrap();
-    out.items().len()
+    out.items().to_vec()
+}
+
+/// How many items the table holds, for "nothing was written" checks.
+pub async fn item_count(store: &Store) -> usize {
+    scan_all(store).await.len()
 }
 
 /// A request exactly as API Gateway's HTTP API (payload v2) hands it to the function, parsed
