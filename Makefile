@@ -72,7 +72,7 @@ bench: tools
 	cargo build --release -p event-fn
 	cargo build --profile tools -p devtools --bin bench
 	scripts/dynamodb-local.sh -- target/tools/bench target/release/answer-fn target/release/event-fn $(VENV)/bin/python
-	cargo bench -p shared --bench hot_paths
+	cargo bench -p shared --features dynamodb --bench hot_paths
 
 # Each fuzz target for FUZZ_SECONDS (default 60). cargo-fuzz is installed into .tools/; the
 # machine's stable toolchain runs it with RUSTC_BOOTSTRAP=1 (it needs -Z sanitizer flags).

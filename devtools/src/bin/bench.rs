@@ -4,8 +4,10 @@
 //! harness against the same DynamoDB Local.
 //!
 //! ```text
-//! bench <answer-fn binary> <event-fn binary> [python]     (AWS_ENDPOINT_URL_DYNAMODB set)
+//! bench <answer-fn binary> <event-fn binary | -> [python]     (AWS_ENDPOINT_URL_DYNAMODB set)
 //! ```
+//!
+//! With `-` for event-fn only answer-fn is measured (for comparing builds of it).
 
 use devtools::load;
 use devtools::proxy::Proxy;
@@ -164,6 +166,16 @@ async fn main() {
     );
     println!("| function | init (exec → first /next) | first invocation | warm p50 | warm p99 | peak RSS |");
     println!("|---|---|---|---|---|---|");
+    // DynamoDB Local is a JVM: warm it up before measuring anything (its JIT competes for the
+    // CPU), then alternate the Rust function and its Python peer so that neither meets a
+    // colder emulator than the other.
+    let warm_up = shared::store::Store::from_env(&cfg).expect("store from the environment");
+    for body in plans[3 * COLD_STARTS - 1].iter().take(WARM) {
+        let event =
+            shared::event::CallEvent::from_params(&serde_json::from_str(body).expect("JSON"))
+                .expect("event");
+        warm_up.record(&event, body).await.expect("warm-up write");
+    }
     let mut answer = Figures::new();
     for _ in 0..COLD_STARTS {
         let mut command = Command::new(&answer_bin);
@@ -171,6 +183,9 @@ async fn main() {
         answer.cold_start(command, |_| answer_get.clone()).await;
     }
     answer.print("answer-fn");
+    if event_bin == "-" {
+        return;
+    }
 
     let event_command = |endpoint: &str| {
         let mut c = Command::new(&event_bin);
@@ -180,15 +195,6 @@ async fn main() {
     };
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../bench/event_peer.py");
     let with_peer = Path::new(&python).exists();
-    // DynamoDB Local is a JVM: warm it up first, then alternate the Rust function and its
-    // Python peer so that neither meets a colder emulator than the other.
-    let warm_up = shared::store::Store::from_env(&cfg).expect("store from the environment");
-    for body in plans[3 * COLD_STARTS - 1].iter().take(WARM) {
-        let event =
-            shared::event::CallEvent::from_params(&serde_json::from_str(body).expect("JSON"))
-                .expect("event");
-        warm_up.record(&event, body).await.expect("warm-up write");
-    }
     let (mut rust, mut peer) = (Figures::new(), Figures::new());
     for run in 0..COLD_STARTS {
         rust.cold_start(event_command(&endpoint), |i| event(run, i))

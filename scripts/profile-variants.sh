@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Measures release-profile choices on a function instead of guessing: builds it once per variant
+# (each in a target directory of its own) and prints binary size and cold start through the
+# local Runtime API. Slow (a full release build per variant).
+#
+#   scripts/profile-variants.sh [answer-fn|event-fn]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+function="${1:-answer-fn}"
+cargo build --quiet --profile tools -p devtools --bin bench
+
+variants=(
+  "shipped (lto=fat, codegen-units=1, panic=abort, opt-level=3)|"
+  "lto=thin|--config profile.release.lto=\"thin\""
+  "no LTO, codegen-units=16|--config profile.release.lto=false --config profile.release.codegen-units=16"
+  "panic=unwind|--config profile.release.panic=\"unwind\""
+  "opt-level=s|--config profile.release.opt-level=\"s\""
+)
+for variant in "${variants[@]}"; do
+  name="${variant%%|*}" flags="${variant#*|}"
+  dir="target/variants/$(echo "$name" | tr -c 'a-z0-9' '-')"
+  # shellcheck disable=SC2086
+  CARGO_TARGET_DIR="$dir" cargo build --quiet --release -p "$function" $flags
+  size=$(stat -c %s "$dir/release/$function")
+  echo "## $name: $function $size bytes"
+  if [[ "$function" == answer-fn ]]; then
+    scripts/dynamodb-local.sh -- target/tools/bench "$dir/release/answer-fn" - 2>/dev/null | grep '^| answer-fn'
+  else
+    scripts/dynamodb-local.sh -- target/tools/bench target/release/answer-fn "$dir/release/event-fn" 2>/dev/null | grep '^| event-fn'
+  fi
+done
