@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use serde_json::{json, Value};
-use shared::config::{AnswerConfig, Env};
+use shared::config::AnswerConfig;
 
 const ANSWER: &str = "/voice/answer";
 const EVENT: &str = "/voice/event";
@@ -249,19 +249,8 @@ async fn odd_but_valid_events_with_ids_are_stored_raw() {
     assert!(conversation.timeline.iter().any(|t| t.raw == cases[0]));
 }
 
-struct Vars(Vec<(&'static str, String)>);
-
-impl Env for Vars {
-    fn get(&self, name: &str) -> Option<String> {
-        self.0
-            .iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.clone())
-    }
-}
-
 fn answer_config() -> AnswerConfig {
-    AnswerConfig::from_env(&Vars(vec![("VONAGE_NUMBER", "447700900001".into())])).unwrap()
+    AnswerConfig::from_env(&[("VONAGE_NUMBER", "447700900001")]).unwrap()
 }
 
 /// (what it is, request, expected status). A `200` here is a refusal: talk, no connect.
