@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use shared::config::{AnswerConfig, Env, EventConfig};
+use shared::config::{AnswerConfig, EventConfig};
 use shared::signature::Verifier;
 
 const SECRET: &str = "test-secret-for-signed-webhooks";
