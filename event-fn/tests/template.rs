@@ -56,6 +56,17 @@ fn routes(function: &Value) -> BTreeSet<(String, String)> {
         .collect()
 }
 
+/// `[{AttributeName: a, <field>: b}, ...]` → `[(a, b), ...]`.
+fn name_pairs<'a>(list: &'a Value, field: &str) -> Vec<(&'a str, &'a str)> {
+    let pair = |item: &'a Value| {
+        (
+            item["AttributeName"].as_str().unwrap(),
+            item[field].as_str().unwrap(),
+        )
+    };
+    list.as_sequence().unwrap().iter().map(pair).collect()
+}
+
 fn set(items: &[(&str, &str)]) -> BTreeSet<(String, String)> {
     items
         .iter()
@@ -126,29 +137,11 @@ fn the_table_key_schema_and_ttl_are_the_ones_the_store_uses() {
     assert_eq!(table["DeletionPolicy"], "Retain");
     assert_eq!(table["UpdateReplacePolicy"], "Retain");
     let p = &table["Properties"];
-    let keys: Vec<(&str, &str)> = p["KeySchema"]
-        .as_sequence()
-        .unwrap()
-        .iter()
-        .map(|k| {
-            (
-                k["AttributeName"].as_str().unwrap(),
-                k["KeyType"].as_str().unwrap(),
-            )
-        })
-        .collect();
-    assert_eq!(keys, [(PK, "HASH"), (SK, "RANGE")]);
-    let attributes: Vec<(&str, &str)> = p["AttributeDefinitions"]
-        .as_sequence()
-        .unwrap()
-        .iter()
-        .map(|a| {
-            (
-                a["AttributeName"].as_str().unwrap(),
-                a["AttributeType"].as_str().unwrap(),
-            )
-        })
-        .collect();
+    assert_eq!(
+        name_pairs(&p["KeySchema"], "KeyType"),
+        [(PK, "HASH"), (SK, "RANGE")]
+    );
+    let attributes = name_pairs(&p["AttributeDefinitions"], "AttributeType");
     assert_eq!(attributes, [(PK, "S"), (SK, "S")]);
     assert_eq!(p["TimeToLiveSpecification"]["AttributeName"], EXPIRES_AT);
     assert_eq!(p["BillingMode"], "PAY_PER_REQUEST");
