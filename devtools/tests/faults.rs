@@ -8,19 +8,10 @@ use devtools::proxy::Proxy;
 use lambda_http::{Body, Request};
 use serde_json::{json, Value};
 use shared::config::EventConfig;
-use shared::signature::Verifier;
 use shared::store::{Store, OPERATION_TIMEOUT};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-fn config(table: &str) -> EventConfig {
-    EventConfig {
-        table_name: table.into(),
-        retention_days: None,
-        signature: Verifier::unsigned(),
-    }
-}
 
 fn post(body: &str) -> Request {
     lambda_http::http::Request::builder()
@@ -66,7 +57,7 @@ async fn dynamodb_stopped_mid_stream_gives_503s_and_redelivery_leaves_the_table_
     let data = std::env::temp_dir().join(format!("ddb-outage-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data);
     let mut local = DynamoDbLocal::start(Some(&data));
-    let cfg = config("outage");
+    let cfg = EventConfig::unsigned("outage");
     let store = Store::with_endpoint(&cfg, &local.endpoint()).expect("store");
     store.create_table().await.unwrap();
 
@@ -106,7 +97,7 @@ async fn dynamodb_stopped_mid_stream_gives_503s_and_redelivery_leaves_the_table_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hung_dynamodb_times_out_into_a_503_well_before_the_lambda_timeout() {
     let local = DynamoDbLocal::start(None);
-    let cfg = config("hung");
+    let cfg = EventConfig::unsigned("hung");
     let store = Store::with_endpoint(&cfg, &local.endpoint()).expect("store");
     store.create_table().await.unwrap();
     let body = json!({"uuid": "leg-h", "conversation_uuid": "CON-h", "status": "started",
@@ -135,7 +126,7 @@ async fn a_hung_dynamodb_times_out_into_a_503_well_before_the_lambda_timeout() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_events_of_one_leg_written_at_once_always_leave_the_higher_ranked_state() {
-    let cfg = config(&format!("race-{}", std::process::id()));
+    let cfg = EventConfig::unsigned(&format!("race-{}", std::process::id()));
     let setup = Store::from_env(&cfg).expect("store from the environment");
     setup.create_table().await.unwrap();
     // Separate clients, as two Lambda instances would have.
@@ -189,7 +180,7 @@ async fn two_events_of_one_leg_written_at_once_always_leave_the_higher_ranked_st
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn throttling_is_retried_by_the_sdk_then_answered_503_and_nothing_is_lost() {
     let proxy = Proxy::start(shared_local()).await;
-    let cfg = config(&format!("throttle-{}", std::process::id()));
+    let cfg = EventConfig::unsigned(&format!("throttle-{}", std::process::id()));
     let store = Store::with_endpoint(&cfg, &proxy.endpoint()).expect("store");
     store.create_table().await.unwrap();
     let event = |status: &str, ms: u32| {

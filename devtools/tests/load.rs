@@ -3,16 +3,7 @@
 
 use devtools::load;
 use shared::config::EventConfig;
-use shared::signature::Verifier;
 use shared::store::Store;
-
-pub fn table_config(name: &str) -> EventConfig {
-    EventConfig {
-        table_name: name.into(),
-        retention_days: None,
-        signature: Verifier::unsigned(),
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_shuffled_events_with_duplicates_land_exactly_once_and_every_leg_is_right() {
@@ -21,7 +12,7 @@ async fn a_thousand_shuffled_events_with_duplicates_land_exactly_once_and_every_
         endpoint.starts_with("http://127.0.0.1:"),
         "run with `make test` (DynamoDB Local)"
     );
-    let cfg = table_config(&format!("load-{}", std::process::id()));
+    let cfg = EventConfig::unsigned(&format!("load-{}", std::process::id()));
     let store = Store::from_env(&cfg).expect("store from the environment");
     store.create_table().await.unwrap();
 

@@ -72,7 +72,7 @@ fn with(mut claims: Value, key: &str, value: Value) -> Value {
 async fn send_signed(store: &shared::store::Store, request: ApiGw) -> (u16, Value) {
     let cfg = EventConfig {
         signature: verifier(),
-        ..unsigned_config(store.table())
+        ..EventConfig::unsigned(store.table())
     };
     let res = shared::event::handle_event(&cfg, store, request.request())
         .await

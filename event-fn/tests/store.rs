@@ -350,7 +350,7 @@ async fn dynamodb_unreachable_gives_a_503_so_vonage_retries() {
         .build();
     let unreachable = shared::store::Store::new(
         aws_sdk_dynamodb::Client::from_conf(config),
-        &unsigned_config(reachable.table()),
+        &shared::config::EventConfig::unsigned(reachable.table()),
     );
     let (status, response) = send(&unreachable, post(&tutorial_call()[0].1)).await;
     assert_eq!(status, 503);

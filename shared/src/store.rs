@@ -737,11 +737,7 @@ mod tests {
     }
 
     fn config() -> EventConfig {
-        EventConfig {
-            table_name: "calls".into(),
-            retention_days: None,
-            signature: crate::signature::Verifier::unsigned(),
-        }
+        EventConfig::unsigned("calls")
     }
 
     #[test]

@@ -131,11 +131,7 @@ async fn main() {
     let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB")
         .expect("run under scripts/dynamodb-local.sh (make bench)");
     let table = "bench-calls";
-    let cfg = shared::config::EventConfig {
-        table_name: table.into(),
-        retention_days: None,
-        signature: shared::signature::Verifier::unsigned(),
-    };
+    let cfg = shared::config::EventConfig::unsigned(table);
     shared::store::Store::from_env(&cfg)
         .expect("store from the environment")
         .create_table()

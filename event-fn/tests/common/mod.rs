@@ -5,7 +5,6 @@
 use lambda_http::{Body, Request, RequestExt};
 use serde_json::Value;
 use shared::config::EventConfig;
-use shared::signature::Verifier;
 use shared::store::Store;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -14,15 +13,6 @@ use std::sync::atomic::{AtomicU32, Ordering};
 /// A store on a fresh table in DynamoDB Local.
 pub async fn local_store() -> Store {
     local_store_with(None).await
-}
-
-/// Unsigned: these tests are about storage; the signed path has tests of its own.
-pub fn unsigned_config(table: &str) -> EventConfig {
-    EventConfig {
-        table_name: table.into(),
-        retention_days: None,
-        signature: Verifier::unsigned(),
-    }
 }
 
 pub async fn local_store_with(retention_days: Option<u32>) -> Store {
@@ -43,7 +33,7 @@ pub async fn local_store_with(retention_days: Option<u32>) -> Store {
     );
     let store = Store::from_env(&EventConfig {
         retention_days,
-        ..unsigned_config(&table)
+        ..EventConfig::unsigned(&table)
     })
     .expect("store from the environment");
     store
@@ -102,7 +92,7 @@ pub fn get(params: &[(&str, &str)]) -> Request {
 
 /// Sends a request through the event handler: (status, JSON body).
 pub async fn send(store: &Store, req: Request) -> (u16, Value) {
-    let res = shared::event::handle_event(&unsigned_config(store.table()), store, req)
+    let res = shared::event::handle_event(&EventConfig::unsigned(store.table()), store, req)
         .await
         .unwrap();
     let body = serde_json::from_slice(res.body().as_ref()).unwrap_or(Value::Null);
