@@ -76,11 +76,15 @@ bench: tools
 
 # Each fuzz target for FUZZ_SECONDS (default 60). cargo-fuzz is installed into .tools/; the
 # machine's stable toolchain runs it with RUSTC_BOOTSTRAP=1 (it needs -Z sanitizer flags).
+# fuzz/corpus/<target> (git-ignored) grows as it runs; fuzz/seeds/<target> (committed) holds
+# the inputs that once broke something and Vonage's published bodies.
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := event_parser answer_request number
 fuzz: .tools/bin/cargo-fuzz
 	cd fuzz && for target in $(FUZZ_TARGETS); do \
-	  RUSTC_BOOTSTRAP=1 $(CURDIR)/.tools/bin/cargo-fuzz run $$target -- -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 || exit 1; \
+	  mkdir -p corpus/$$target; \
+	  RUSTC_BOOTSTRAP=1 $(CURDIR)/.tools/bin/cargo-fuzz run $$target corpus/$$target $$(ls -d seeds/$$target 2>/dev/null) \
+	    -- -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 || exit 1; \
 	done
 
 .tools/bin/cargo-fuzz:
@@ -94,6 +98,7 @@ test: tools
 	scripts/dynamodb-local.sh -- cargo test --workspace
 	scripts/e2e.sh
 	scripts/check-answer-fn-deps.sh
+	cargo run --quiet -p devtools --bin ncco-variants | $(VENV)/bin/python scripts/check_ncco.py
 	$(MAKE) --no-print-directory lint
 
 lint: tools

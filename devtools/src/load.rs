@@ -206,7 +206,7 @@ pub fn synthesize(calls: usize, deliveries: usize, duplicate_pct: u64, seed: u64
             let event =
                 CallEvent::from_params(&serde_json::from_str(body).expect("generated JSON"))
                     .expect("valid event");
-            transitions.insert(transition_key(&event, body));
+            transitions.insert(transition_key(&event));
         }
         let mut sent = events.clone();
         let dups = duplicates_left.min(events.len() * duplicate_pct as usize / 100 + 1);

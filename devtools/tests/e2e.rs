@@ -80,11 +80,11 @@ fn a_call_answered_and_replayed_over_http_is_stored_and_reads_back() {
         "POST",
         &format!("{base}/voice/event"),
         Some("application/json"),
-        b"{}",
+        b"[]",
         FIRST_REQUEST,
     )
     .unwrap();
-    assert_eq!(status, 400);
+    assert_eq!(status, 400, "a body that is not a JSON object");
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

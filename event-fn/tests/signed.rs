@@ -135,6 +135,11 @@ async fn every_rejection_reason_is_a_401_and_writes_nothing() {
             "body does not match payload_hash",
             Some(bearer(&claims(b"{}"))),
         ),
+        ("token without payload_hash", {
+            let mut claims = good.clone();
+            claims.as_object_mut().unwrap().remove("payload_hash");
+            Some(bearer(&claims))
+        }),
         (
             "iat 10 minutes old",
             Some(bearer(&with(good.clone(), "iat", json!(now() - 600)))),
@@ -172,6 +177,26 @@ async fn every_rejection_reason_is_a_401_and_writes_nothing() {
             "{what}"
         );
     }
+    assert_eq!(item_count(&store).await, 0);
+}
+
+#[tokio::test]
+async fn a_signed_deployment_refuses_events_by_get_even_with_a_valid_token() {
+    let store = local_store().await;
+    let mut claims = claims(b"");
+    claims.as_object_mut().unwrap().remove("payload_hash");
+    let request = ApiGw::new("GET", "/voice/event")
+        .query("uuid", PHONE_LEG)
+        .query("conversation_uuid", CONVERSATION)
+        .query("status", "completed")
+        .query("price", "999.99")
+        .header("authorization", &bearer(&claims));
+    let (status, response) = send_signed(&store, request).await;
+    assert_eq!(status, 405, "{response}");
+    assert!(
+        response["error"].as_str().unwrap().contains("POST"),
+        "the message says how to fix it: {response}"
+    );
     assert_eq!(item_count(&store).await, 0);
 }
 

@@ -329,8 +329,10 @@ async fn malformed_events_get_a_400_and_write_nothing() {
         "",
         "not json",
         "[]",
-        r#"{"status":"started"}"#,
+        "\"started\"",
         r#"{"uuid":"u","conversation_uuid":"C","price":"1,5"}"#,
+        r#"{"uuid":"u","conversation_uuid":"C","timestamp":"9999-12-31T23:59:59-23:59"}"#,
+        &json!({"uuid": "u", "conversation_uuid": "C", "status": "x".repeat(2000)}).to_string(),
     ] {
         let (status, response) = send(&store, post(body)).await;
         assert_eq!(status, 400, "{body:?}");
@@ -358,4 +360,32 @@ async fn dynamodb_unreachable_gives_a_503_so_vonage_retries() {
         response["error"].as_str().unwrap().contains("retry"),
         "{response}"
     );
+}
+
+#[tokio::test]
+async fn a_far_future_event_is_kept_but_cannot_freeze_the_leg() {
+    let store = local_store().await;
+    let call = tutorial_call();
+    let forged = json!({"uuid": PHONE_LEG, "conversation_uuid": CONVERSATION, "status": "completed",
+                        "direction": "outbound", "duration": "99999", "price": "999.99",
+                        "timestamp": "9999-12-30T00:00:00Z"});
+    assert_eq!(
+        send(&store, post(&forged.to_string())).await,
+        (200, json!({"result": "stored"}))
+    );
+    replay(
+        &store,
+        &call.iter().map(|(_, b)| b.as_str()).collect::<Vec<_>>(),
+    )
+    .await;
+    let conversation = store.conversation(CONVERSATION).await.unwrap();
+    assert_eq!(
+        conversation.timeline.len(),
+        6,
+        "the forged event is still a transition"
+    );
+    let phone = leg(&conversation, PHONE_LEG);
+    assert_eq!(phone.price.as_deref(), Some("0.00833333"));
+    assert_eq!(phone.duration.as_deref(), Some("5"));
+    assert_eq!(phone.status_at, "2021-03-10T10:36:35.585Z");
 }

@@ -45,13 +45,14 @@ fn benches(c: &mut Criterion) {
         })
     });
     let req = event_request();
+    let received = shared::event::Timestamp::now();
     c.bench_function(
         "event: POST body → CallEvent → DynamoDB writes built",
         |b| {
             b.iter(|| {
                 let params = shared::webhook::params(black_box(&req)).unwrap();
                 let event = CallEvent::from_params(&params).unwrap();
-                shared::store::writes(&event, COMPLETED, Some(1_800_000_000)).unwrap()
+                shared::store::writes(&event, COMPLETED, Some(1_800_000_000), &received).unwrap()
             })
         },
     );

@@ -173,12 +173,16 @@ impl Decision {
             Decision::ConnectAppUser(user) => vec![
                 greeting(),
                 Action::Connect(Connect {
-                    // The app shows the caller's number when it is one; otherwise nothing.
-                    from: req
-                        .from
-                        .as_deref()
-                        .and_then(|f| E164::parse(f).ok())
-                        .map(|n| n.digits().to_string()),
+                    // The app shows the caller's number; Vonage requires a `from`, so a
+                    // withheld or non-E.164 caller ID becomes our own number.
+                    from: Some(
+                        req.from
+                            .as_deref()
+                            .and_then(|f| E164::parse(f).ok())
+                            .unwrap_or_else(|| cfg.vonage_number.clone())
+                            .digits()
+                            .to_string(),
+                    ),
                     endpoint: vec![Endpoint::app(user.clone())],
                     ..Connect::default()
                 }),
@@ -203,7 +207,7 @@ pub fn answer(cfg: &AnswerConfig, params: &Params) -> Result<Ncco, Error> {
     let req = AnswerRequest::from_params(params)?;
     let decision = decide(cfg, &req)?;
     let caller = match (&req.from_user, &req.from) {
-        (Some(user), _) => user.clone(),
+        (Some(user), _) => mask(user),
         (None, Some(from)) => mask(from),
         (None, None) => "unknown".into(),
     };
@@ -461,6 +465,19 @@ mod tests {
                 {"action": "connect", "from": TUTORIAL_NUMBER, "endpoint": [{"type": "app", "user": "Alice"}]}
             ])
         );
+    }
+
+    #[test]
+    fn a_withheld_or_unusable_caller_id_is_replaced_by_our_number_on_the_app_connect() {
+        let cfg = cfg(&[("INBOUND_APP_USER", "Alice")]);
+        for from in [None, Some("Unknown"), Some("anonymous"), Some("0123")] {
+            let req = AnswerRequest {
+                to: Some("447700900001".into()),
+                from: from.map(String::from),
+                ..AnswerRequest::default()
+            };
+            assert_eq!(ncco_json(&cfg, &req)[1]["from"], "447700900001", "{from:?}");
+        }
     }
 
     fn get(query: &[(&str, &str)]) -> Request {

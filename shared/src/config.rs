@@ -97,6 +97,9 @@ fn prefixes(name: &'static str, list: &str) -> Result<Vec<String>, ConfigError> 
 
 pub const DEFAULT_GREETING: &str = "Please wait while we connect you.";
 
+/// Vonage's limit on a talk action's text, in characters.
+pub const MAX_TALK_CHARS: usize = 1500;
+
 /// Everything the answer webhook decides with.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnswerConfig {
@@ -143,10 +146,23 @@ impl AnswerConfig {
             allowed,
             blocked,
             inbound_app_user: value(env, "INBOUND_APP_USER"),
-            greeting: value(env, "GREETING").unwrap_or_else(|| DEFAULT_GREETING.to_string()),
+            greeting: greeting(env)?,
             signature: Verifier::from_env(env)?,
         })
     }
+}
+
+/// `GREETING`: 1 to 1,500 characters, or Vonage refuses every NCCO that carries it.
+fn greeting(env: &impl Env) -> Result<String, ConfigError> {
+    let greeting = value(env, "GREETING").unwrap_or_else(|| DEFAULT_GREETING.to_string());
+    let chars = greeting.chars().count();
+    if chars > MAX_TALK_CHARS {
+        return Err(ConfigError::Invalid {
+            name: "GREETING",
+            reason: format!("{chars} characters; Vonage speaks at most {MAX_TALK_CHARS}"),
+        });
+    }
+    Ok(greeting)
 }
 
 /// Everything the event webhook needs besides its DynamoDB client.
@@ -308,6 +324,17 @@ mod tests {
             ("ALLOWED_DESTINATIONS", ","),
         ];
         assert!(AnswerConfig::from_env(&env).is_err());
+    }
+
+    #[test]
+    fn a_greeting_longer_than_vonage_speaks_stops_the_function_at_init() {
+        let longest = "a".repeat(MAX_TALK_CHARS);
+        let env = [("VONAGE_NUMBER", "447700900001"), ("GREETING", &longest)];
+        assert_eq!(AnswerConfig::from_env(&env).unwrap().greeting, longest);
+        let too_long = "é".repeat(MAX_TALK_CHARS + 1);
+        let env = [("VONAGE_NUMBER", "447700900001"), ("GREETING", &too_long)];
+        let err = AnswerConfig::from_env(&env).unwrap_err();
+        assert!(err.to_string().starts_with("GREETING is invalid"), "{err}");
     }
 
     #[test]

@@ -12,6 +12,9 @@ pub enum Error {
     Unauthorized(String),
     #[error("method {0} is not allowed; use GET or POST")]
     MethodNotAllowed(String),
+    /// An event by GET while signatures are checked: the signature cannot cover a query.
+    #[error("signed events must be sent by POST: set the Event URL's HTTP method to POST in the Vonage dashboard (a GET's query is not covered by the signature)")]
+    SignedGet,
     #[error("body is {0} bytes; the limit is {limit}", limit = crate::webhook::MAX_BODY_BYTES)]
     PayloadTooLarge(usize),
     #[error("content type `{0}` is not supported; send application/json")]
@@ -26,7 +29,7 @@ impl Error {
         match self {
             Error::BadRequest(_) => StatusCode::BAD_REQUEST,
             Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            Error::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            Error::MethodNotAllowed(_) | Error::SignedGet => StatusCode::METHOD_NOT_ALLOWED,
             Error::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

@@ -6,8 +6,10 @@
 //! (identifiers, timestamps, money).
 
 use crate::error::Error;
+use crate::phone::redact;
 use crate::webhook::{kind_of, opt_str, Params};
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 use std::fmt;
 use time::{format_description::well_known::Rfc3339, OffsetDateTime, UtcOffset};
 
@@ -198,9 +200,15 @@ pub struct Timestamp(String);
 
 impl Timestamp {
     pub fn parse(text: &str) -> Option<Self> {
+        // Checked: `9999-12-31T23:59:59-23:59` is a valid RFC 3339 time whose UTC form lies in
+        // year 10000, which `to_offset` would panic on.
         let time = OffsetDateTime::parse(text, &Rfc3339)
             .ok()?
-            .to_offset(UtcOffset::UTC);
+            .checked_to_offset(UtcOffset::UTC)?;
+        Self::from_utc(time)
+    }
+
+    fn from_utc(time: OffsetDateTime) -> Option<Self> {
         if !(0..=9999).contains(&time.year()) {
             return None;
         }
@@ -219,7 +227,28 @@ impl Timestamp {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The current time.
+    pub fn now() -> Self {
+        Self::from_utc(OffsetDateTime::now_utc())
+            .unwrap_or_else(|| Self("9999-12-31T23:59:59.999Z".into()))
+    }
+
+    /// This time `seconds` later; `None` past year 9999.
+    pub fn plus_seconds(&self, seconds: i64) -> Option<Self> {
+        let time = OffsetDateTime::parse(&self.0, &Rfc3339).ok()?;
+        Self::from_utc(time.checked_add(time::Duration::seconds(seconds))?)
+    }
 }
+
+/// How far ahead of its arrival an event's timestamp may be and still move its leg. Vonage's
+/// clocks and ours agree to well within this; an event stamped further ahead is kept in the
+/// timeline but cannot freeze the leg in a state no real event could then replace.
+pub const MAX_FUTURE_SECONDS: i64 = 3600;
+
+/// Longest `status` we store. Vonage's are at most 12 characters; the bound keeps the
+/// transition's sort key well inside DynamoDB's 1,024 bytes.
+pub const MAX_STATUS_LEN: usize = 64;
 
 /// One event from the event webhook, with the fields the store uses.
 #[derive(Debug, Clone, PartialEq)]
@@ -243,6 +272,9 @@ pub struct CallEvent {
     pub sip_code: Option<String>,
     pub disconnected_by: Option<String>,
     pub headers: Option<Value>,
+    /// A short hash of the parameters in canonical form (sorted keys), for events that carry
+    /// no status and time to tell them apart; the same event delivered again hashes the same.
+    pub fingerprint: Option<String>,
 }
 
 /// Identifiers become parts of DynamoDB keys joined by `#`: they must be short and plain.
@@ -298,9 +330,20 @@ pub fn truncate(text: &str, max: usize) -> String {
     }
 }
 
+/// `status`, bounded in length (see `MAX_STATUS_LEN`).
+fn status(params: &Params) -> Result<Option<String>, Error> {
+    let status = opt_str(params, "status")?;
+    if status.as_ref().is_some_and(|s| s.len() > MAX_STATUS_LEN) {
+        return Err(Error::BadRequest(format!(
+            "`status` is longer than {MAX_STATUS_LEN} bytes"
+        )));
+    }
+    Ok(status)
+}
+
 impl CallEvent {
     pub fn from_params(params: &Params) -> Result<Self, Error> {
-        let kind = EventKind::detect(params, opt_str(params, "status")?);
+        let kind = EventKind::detect(params, status(params)?);
         let uuid = match id(params, "uuid")? {
             Some(uuid) => Some(uuid),
             None => id(params, "call_uuid")?,
@@ -309,12 +352,6 @@ impl CallEvent {
             Some(conv) => Some(conv),
             None => id(params, "conversation_uuid_to")?,
         };
-        if uuid.is_none() && conversation_uuid.is_none() {
-            return Err(Error::BadRequest(
-                "event has neither `uuid` nor `conversation_uuid`: it cannot belong to a call"
-                    .into(),
-            ));
-        }
         let headers = match params.get("headers") {
             None | Some(Value::Null) => None,
             Some(h @ Value::Object(_)) => Some(h.clone()),
@@ -325,6 +362,13 @@ impl CallEvent {
                 )))
             }
         };
+        let timestamp = timestamp(params, "timestamp")?;
+        // Keyless events (no status or no time) are told apart by their content instead.
+        let fingerprint =
+            (!matches!(kind, EventKind::Status(_)) || timestamp.is_none()).then(|| {
+                let canonical = Value::Object(params.clone()).to_string();
+                hex::encode(&Sha256::digest(canonical.as_bytes())[..8])
+            });
         Ok(Self {
             kind,
             uuid,
@@ -332,7 +376,7 @@ impl CallEvent {
             direction: opt_str(params, "direction")?,
             from: party(params, "from")?,
             to: party(params, "to")?,
-            timestamp: timestamp(params, "timestamp")?,
+            timestamp,
             network: opt_str(params, "network")?,
             rate: decimal(params, "rate")?,
             price: decimal(params, "price")?,
@@ -343,7 +387,17 @@ impl CallEvent {
             sip_code: opt_str(params, "sip_code")?,
             disconnected_by: opt_str(params, "disconnected_by")?,
             headers,
+            fingerprint,
         })
+    }
+
+    /// Whether this event may change its leg, given when it arrived: not when it claims a time
+    /// more than `MAX_FUTURE_SECONDS` after `received` (a forged or broken clock).
+    pub fn may_move_leg(&self, received: &Timestamp) -> bool {
+        match (&self.timestamp, received.plus_seconds(MAX_FUTURE_SECONDS)) {
+            (Some(at), Some(latest)) => *at <= latest,
+            _ => true,
+        }
     }
 
     /// The call status, for status events.
@@ -367,28 +421,48 @@ pub async fn handle_event(
     use crate::webhook::{body_bytes, json_response, params};
     use lambda_http::http::StatusCode;
 
-    let parsed = cfg
-        .signature
-        .verify(&req)
-        .and_then(|()| params(&req))
-        .and_then(|params| {
-            let event = CallEvent::from_params(&params)?;
-            // What Vonage sent, as it sent it: the body of a POST, the query of a GET.
-            let raw = match req.method().as_str() {
-                "POST" => String::from_utf8_lossy(body_bytes(&req)).into_owned(),
-                _ => serde_json::Value::Object(params).to_string(),
-            };
-            Ok((event, raw))
-        });
+    // A GET's query is not covered by Vonage's signature (`payload_hash` hashes a body), so a
+    // signed deployment takes events by POST only.
+    let signed_get = cfg.signature.is_signed() && req.method() == lambda_http::http::Method::GET;
+    let parsed = if signed_get {
+        Err(Error::SignedGet)
+    } else {
+        cfg.signature.verify(&req)
+    }
+    .and_then(|()| params(&req))
+    .and_then(|params| {
+        let event = CallEvent::from_params(&params)?;
+        // What Vonage sent, as it sent it: the body of a POST, the query of a GET.
+        let raw = match req.method().as_str() {
+            "POST" => String::from_utf8_lossy(body_bytes(&req)).into_owned(),
+            _ => serde_json::Value::Object(params).to_string(),
+        };
+        Ok((event, raw))
+    });
     let (event, raw) = match parsed {
         Ok(parsed) => parsed,
         Err(e) => {
-            let body = truncate(&String::from_utf8_lossy(body_bytes(&req)), 500);
-            tracing::warn!(status = e.status().as_u16(), error = %e, body, "VOICE EVENT rejected: {e}");
+            let body = redact(&truncate(&String::from_utf8_lossy(body_bytes(&req)), 500));
+            let error = redact(&e.to_string());
+            tracing::warn!(
+                status = e.status().as_u16(),
+                error,
+                body,
+                "VOICE EVENT rejected: {error}"
+            );
             return Ok(e.to_response());
         }
     };
-    match store.record(&event, &raw).await {
+    let received = Timestamp::now();
+    if !event.may_move_leg(&received) {
+        tracing::warn!(
+            call_uuid = event.uuid.as_deref().unwrap_or(""),
+            conversation_uuid = event.conversation_uuid.as_deref().unwrap_or(""),
+            timestamp = event.timestamp.as_ref().map(Timestamp::as_str).unwrap_or(""),
+            "VOICE EVENT stamped more than {MAX_FUTURE_SECONDS}s ahead of its arrival: kept in the timeline, the leg is left as it is"
+        );
+    }
+    match store.record(&event, &raw, &received).await {
         Ok(recorded) => {
             log_event(&event, recorded);
             let result = match recorded {
@@ -582,6 +656,41 @@ mod tests {
     }
 
     #[test]
+    fn an_event_that_names_no_call_is_accepted() {
+        let event = parse(json!({"foo": "bar"})).unwrap();
+        assert_eq!((event.uuid, event.conversation_uuid), (None, None));
+        assert_eq!(event.kind, EventKind::Unknown);
+        assert!(event.fingerprint.is_some());
+    }
+
+    #[test]
+    fn a_time_whose_utc_form_leaves_year_9999_is_refused_not_a_panic() {
+        assert_eq!(Timestamp::parse("9999-12-31T23:59:59-23:59"), None);
+        assert_eq!(Timestamp::parse("0000-01-01T00:00:00+23:59"), None);
+        let err = parse(
+            json!({"uuid": "u1", "conversation_uuid": "CON-1", "status": "completed",
+                               "timestamp": "9999-12-31T23:59:59-23:59"}),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("`timestamp`"), "{err}");
+        let last = Timestamp::parse("9999-12-31T23:59:59.999Z").unwrap();
+        assert_eq!(last.plus_seconds(1), None);
+    }
+
+    #[test]
+    fn a_leg_moves_only_for_events_at_most_an_hour_ahead_of_arrival() {
+        let received = Timestamp::parse("2021-03-10T10:00:00Z").unwrap();
+        let at = |ts: &str| {
+            parse(json!({"uuid": "u1", "conversation_uuid": "CON-1", "status": "completed", "timestamp": ts}))
+                .unwrap()
+        };
+        assert!(at("2021-03-10T09:00:00Z").may_move_leg(&received));
+        assert!(at("2021-03-10T11:00:00Z").may_move_leg(&received));
+        assert!(!at("2021-03-10T11:00:01Z").may_move_leg(&received));
+        assert!(!at("9999-12-30T00:00:00Z").may_move_leg(&received));
+    }
+
+    #[test]
     fn timestamps_are_normalised_to_utc_milliseconds() {
         assert_eq!(
             Timestamp::parse("2021-03-10T10:36:21Z").unwrap().as_str(),
@@ -648,7 +757,10 @@ mod tests {
                 json!({"conversation_uuid": "CON-1", "uuid": "u1", "headers": "x"}),
                 "`headers`",
             ),
-            (json!({"status": "started"}), "neither"),
+            (
+                json!({"conversation_uuid": "CON-1", "uuid": "u1", "status": "s".repeat(MAX_STATUS_LEN + 1)}),
+                "`status` is longer",
+            ),
         ];
         for (value, needle) in cases {
             match parse(value.clone()) {

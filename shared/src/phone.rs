@@ -78,18 +78,50 @@ impl fmt::Display for E164 {
     }
 }
 
-/// Masks a phone number for a log line, keeping its last four characters. Values with letters
-/// (app user names such as `Alice`) are not numbers and are shown as they are.
+/// Masks a value for a log line: every digit but the last four becomes `*`, whatever else the
+/// value holds, so a number hidden in a user name or a SIP URI is masked too.
 pub fn mask(value: &str) -> String {
-    if value.chars().any(char::is_alphabetic) {
-        return value.to_string();
-    }
-    let count = value.chars().count();
+    let digits = value.chars().filter(char::is_ascii_digit).count();
+    let mut seen = 0usize;
     value
         .chars()
-        .enumerate()
-        .map(|(i, c)| if i + 4 < count { '*' } else { c })
+        .map(|c| {
+            if !c.is_ascii_digit() {
+                return c;
+            }
+            seen += 1;
+            if seen + 4 <= digits {
+                '*'
+            } else {
+                c
+            }
+        })
         .collect()
+}
+
+/// Free text for a log line (a rejected body, an error message): every run of 7 or more
+/// consecutive digits, the shortest phone number, is masked but for its last four digits.
+pub fn redact(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if run.len() >= MIN_DIGITS {
+            out.push_str(&mask(run));
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
 }
 
 /// Country calling codes are prefix-free and 1 to 3 digits long: `1` and `7` are the only
@@ -178,7 +210,31 @@ mod tests {
             "********0000"
         );
         assert_eq!(mask("123"), "123");
-        assert_eq!(mask("+44 7700 900000"), "***********0000");
+        assert_eq!(mask("+44 7700 900000"), "+** **** **0000");
         assert_eq!(mask("Alice"), "Alice");
+    }
+
+    #[test]
+    fn masking_reaches_digits_inside_any_value() {
+        assert_eq!(
+            mask("sip:447700900000@example.com"),
+            "sip:********0000@example.com"
+        );
+        assert_eq!(mask("alice447700900000"), "alice********0000");
+        assert_eq!(mask("tel:+447700900000"), "tel:+********0000");
+    }
+
+    #[test]
+    fn redaction_masks_every_run_of_seven_or_more_digits() {
+        assert_eq!(
+            redact(r#"{"to":"447700900000","from":"15551234567","duration":"5","x":"123456"}"#),
+            r#"{"to":"********0000","from":"*******4567","duration":"5","x":"123456"}"#
+        );
+        assert_eq!(redact("1234567"), "***4567");
+        assert_eq!(
+            redact("2021-03-10T10:36:35.585Z"),
+            "2021-03-10T10:36:35.585Z"
+        );
+        assert_eq!(redact(""), "");
     }
 }

@@ -176,16 +176,20 @@ impl Verifier {
                 self.max_skew
             ));
         }
-        if let (Some(expected), body) = (&claims.payload_hash, body_bytes(req)) {
-            if !body.is_empty() {
-                let actual = hex::encode(Sha256::digest(body));
-                if !bool::from(
-                    actual
-                        .as_bytes()
-                        .ct_eq(expected.to_ascii_lowercase().as_bytes()),
-                ) {
-                    return Err("body does not match the token's payload_hash".into());
-                }
+        // Without a hash, a token would vouch for any body: one leaked token (they live for
+        // minutes) could then carry made-up events.
+        let body = body_bytes(req);
+        if !body.is_empty() {
+            let expected = claims.payload_hash.as_deref().ok_or(
+                "token has no `payload_hash`; a signed request with a body must carry its hash",
+            )?;
+            let actual = hex::encode(Sha256::digest(body));
+            if !bool::from(
+                actual
+                    .as_bytes()
+                    .ct_eq(expected.to_ascii_lowercase().as_bytes()),
+            ) {
+                return Err("body does not match the token's payload_hash".into());
             }
         }
         if let Some(expected) = &self.api_key {
@@ -438,6 +442,14 @@ mod tests {
     fn a_body_that_does_not_match_payload_hash_is_rejected() {
         let bearer = format!("Bearer {}", token(&vonage_claims(BODY)));
         assert!(rejection(Some(&bearer), br#"{"status":"completed"}"#).contains("payload_hash"));
+    }
+
+    #[test]
+    fn a_body_under_a_token_without_payload_hash_is_rejected() {
+        let mut claims = vonage_claims(BODY);
+        claims.as_object_mut().unwrap().remove("payload_hash");
+        let bearer = format!("Bearer {}", token(&claims));
+        assert!(rejection(Some(&bearer), BODY).contains("no `payload_hash`"));
     }
 
     #[test]

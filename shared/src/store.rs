@@ -19,7 +19,7 @@
 //! conditional `UpdateItem` follow.
 
 use crate::config::{ConfigError, Env, EventConfig, ProcessEnv};
-use crate::event::{CallEvent, CallStatus};
+use crate::event::{CallEvent, CallStatus, Timestamp};
 use aws_sdk_dynamodb::{
     config::{timeout::TimeoutConfig, BehaviorVersion, Credentials, Region},
     error::{DisplayErrorContext, SdkError},
@@ -31,7 +31,6 @@ use aws_sdk_dynamodb::{
     Client,
 };
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -87,25 +86,31 @@ pub fn leg_sk(uuid: &str) -> String {
     format!("LEG#{uuid}")
 }
 
+/// Partition of the events that name neither a conversation nor a leg (a `notify` payload is
+/// whatever the NCCO's author chose): one place to find them, with one Query.
+pub const NO_CALL_PK: &str = "NOCALL";
+
 /// Where an event's transition item goes: `(pk, sk)`. Deterministic in the event, so a
-/// redelivery lands on the same key. An event without a timestamp (Vonage always sends one)
-/// is told apart by a hash of its body instead.
-pub fn transition_key(event: &CallEvent, raw: &str) -> (String, String) {
+/// redelivery lands on the same key. A status event is identified by its time, leg and
+/// status; every other event (and one without a time) also by its content's fingerprint, since
+/// two inputs on one leg may share a millisecond.
+pub fn transition_key(event: &CallEvent) -> (String, String) {
     let pk = match (&event.conversation_uuid, &event.uuid) {
         (Some(conv), _) => conversation_pk(conv),
         (None, Some(uuid)) => format!("CALL#{uuid}"),
-        // CallEvent::from_params refuses events with neither id.
-        (None, None) => "CALL#-".to_string(),
+        (None, None) => NO_CALL_PK.to_string(),
     };
-    let time = match &event.timestamp {
-        Some(ts) => ts.as_str().to_string(),
-        None => format!(
-            "no-timestamp-{}",
-            &hex::encode(Sha256::digest(raw.as_bytes()))[..16]
-        ),
-    };
+    let time = event
+        .timestamp
+        .as_ref()
+        .map_or("no-timestamp", |t| t.as_str());
     let uuid = event.uuid.as_deref().unwrap_or("-");
-    (pk, format!("EVENT#{time}#{uuid}#{}", event.kind.name()))
+    let mut sk = format!("EVENT#{time}#{uuid}#{}", event.kind.name());
+    if let Some(fingerprint) = &event.fingerprint {
+        sk.push('#');
+        sk.push_str(fingerprint);
+    }
+    (pk, sk)
 }
 
 /// One event as received, in the conversation's timeline.
@@ -283,9 +288,15 @@ struct LegWrite {
     condition: String,
 }
 
-/// Builds the writes for one event (pure: the hot path before any I/O).
-pub fn writes(event: &CallEvent, raw: &str, expires_at: Option<u64>) -> Result<Writes, StoreError> {
-    let (pk, sk) = transition_key(event, raw);
+/// Builds the writes for one event received at `received` (pure: the hot path before any
+/// I/O). An event stamped too far ahead of its arrival is a transition only.
+pub fn writes(
+    event: &CallEvent,
+    raw: &str,
+    expires_at: Option<u64>,
+    received: &Timestamp,
+) -> Result<Writes, StoreError> {
+    let (pk, sk) = transition_key(event);
     let transition = Transition {
         pk,
         sk,
@@ -299,7 +310,7 @@ pub fn writes(event: &CallEvent, raw: &str, expires_at: Option<u64>) -> Result<W
     let transition =
         serde_dynamo::to_item(transition).map_err(|e| StoreError::Unavailable(e.to_string()))?;
     let leg = match (event.status(), &event.uuid, &event.conversation_uuid) {
-        (Some(status), Some(uuid), Some(conv)) => {
+        (Some(status), Some(uuid), Some(conv)) if event.may_move_leg(received) => {
             Some(leg_write(event, status, uuid, conv, expires_at))
         }
         _ => None,
@@ -526,8 +537,13 @@ impl Store {
     }
 
     /// Stores one event: its transition item, and its effect on the leg.
-    pub async fn record(&self, event: &CallEvent, raw: &str) -> Result<Recorded, StoreError> {
-        let Writes { transition, leg } = writes(event, raw, self.expires_at())?;
+    pub async fn record(
+        &self,
+        event: &CallEvent,
+        raw: &str,
+        received: &Timestamp,
+    ) -> Result<Recorded, StoreError> {
+        let Writes { transition, leg } = writes(event, raw, self.expires_at(), received)?;
         let (transition, leg) = tokio::join!(self.put_transition(transition), async {
             match leg {
                 Some(leg) => self.update_leg(event, leg).await,
@@ -708,7 +724,7 @@ mod tests {
                              "timestamp": "2021-03-10T10:36:31.604Z"}),
         );
         assert_eq!(
-            transition_key(&e, "{}"),
+            transition_key(&e),
             (
                 "CONV#CON-1".into(),
                 "EVENT#2021-03-10T10:36:31.604Z#u1#answered".into()
@@ -717,23 +733,86 @@ mod tests {
         let e = event(
             json!({"conversation_uuid": "CON-1", "recording_url": "https://x", "timestamp": "2021-03-10T10:36:31Z"}),
         );
-        assert_eq!(
-            transition_key(&e, "{}").1,
-            "EVENT#2021-03-10T10:36:31.000Z#-#record"
+        let (pk, sk) = transition_key(&e);
+        assert_eq!(pk, "CONV#CON-1");
+        assert!(
+            sk.starts_with("EVENT#2021-03-10T10:36:31.000Z#-#record#"),
+            "{sk}"
         );
         let e =
             event(json!({"uuid": "u1", "status": "started", "timestamp": "2021-03-10T10:36:31Z"}));
-        assert_eq!(transition_key(&e, "{}").0, "CALL#u1");
+        assert_eq!(transition_key(&e).0, "CALL#u1");
+        let e = event(json!({"foo": "bar"}));
+        assert_eq!(transition_key(&e).0, NO_CALL_PK);
+        let e = event(
+            json!({"uuid": "u1", "conversation_uuid_from": "CON-1", "conversation_uuid_to": "CON-2",
+                             "timestamp": "2021-03-10T10:36:31Z"}),
+        );
+        assert_eq!(
+            transition_key(&e).0,
+            "CONV#CON-2",
+            "a transfer is filed where the leg went"
+        );
     }
 
     #[test]
-    fn events_without_a_timestamp_are_told_apart_by_their_body() {
-        let e = event(json!({"uuid": "u1", "conversation_uuid": "CON-1", "status": "started"}));
-        let (_, a) = transition_key(&e, r#"{"a":1}"#);
-        let (_, b) = transition_key(&e, r#"{"a":2}"#);
+    fn events_without_a_status_or_time_are_told_apart_by_their_content() {
+        let key = |value| transition_key(&event(value)).1;
+        let a =
+            key(json!({"uuid": "u1", "conversation_uuid": "CON-1", "status": "started", "a": 1}));
+        let b =
+            key(json!({"uuid": "u1", "conversation_uuid": "CON-1", "status": "started", "a": 2}));
         assert_ne!(a, b);
-        assert_eq!(a, transition_key(&e, r#"{"a":1}"#).1);
-        assert!(a.starts_with("EVENT#no-timestamp-"));
+        assert!(a.starts_with("EVENT#no-timestamp#u1#started#"), "{a}");
+        let dtmf = key(
+            json!({"uuid": "u1", "conversation_uuid": "CON-1", "timestamp": "2020-01-01T14:00:00.000Z",
+                              "dtmf": {"digits": "1234"}}),
+        );
+        let speech = key(
+            json!({"uuid": "u1", "conversation_uuid": "CON-1", "timestamp": "2020-01-01T14:00:00.000Z",
+                                "speech": {"results": []}}),
+        );
+        assert_ne!(
+            dtmf, speech,
+            "two inputs in one millisecond are two transitions"
+        );
+        let reordered = key(
+            json!({"speech": {"results": []}, "timestamp": "2020-01-01T14:00:00.000Z",
+                                   "conversation_uuid": "CON-1", "uuid": "u1"}),
+        );
+        assert_eq!(
+            speech, reordered,
+            "the fingerprint does not depend on key order"
+        );
+    }
+
+    #[test]
+    fn the_longest_possible_sort_key_fits_dynamodbs_limit() {
+        let id = "u".repeat(128);
+        let status = "s".repeat(crate::event::MAX_STATUS_LEN);
+        let e = event(json!({"uuid": id, "conversation_uuid": id, "status": status}));
+        let (pk, sk) = transition_key(&e);
+        assert!(sk.len() <= 1024 && pk.len() <= 2048, "{} bytes", sk.len());
+    }
+
+    #[test]
+    fn an_event_stamped_far_ahead_of_its_arrival_writes_no_leg() {
+        let received = Timestamp::parse("2021-03-10T10:00:00Z").unwrap();
+        let at = |ts: &str| {
+            event(
+                json!({"uuid": "u1", "conversation_uuid": "CON-1", "status": "completed", "timestamp": ts}),
+            )
+        };
+        let writes_leg = |ts: &str| {
+            writes(&at(ts), "{}", None, &received)
+                .unwrap()
+                .leg
+                .is_some()
+        };
+        assert!(writes_leg("2021-03-10T10:59:59Z"));
+        assert!(writes_leg("2021-03-10T11:00:00Z"));
+        assert!(!writes_leg("2021-03-10T11:00:00.001Z"));
+        assert!(!writes_leg("9999-12-30T00:00:00Z"));
     }
 
     fn config() -> EventConfig {

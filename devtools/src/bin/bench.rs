@@ -170,7 +170,10 @@ async fn main() {
         let event =
             shared::event::CallEvent::from_params(&serde_json::from_str(body).expect("JSON"))
                 .expect("event");
-        warm_up.record(&event, body).await.expect("warm-up write");
+        warm_up
+            .record(&event, body, &shared::event::Timestamp::now())
+            .await
+            .expect("warm-up write");
     }
     let mut answer = Figures::new();
     for _ in 0..COLD_STARTS {

@@ -99,10 +99,11 @@ pub async fn send(store: &Store, req: Request) -> (u16, Value) {
     (res.status().as_u16(), body)
 }
 
+/// One DynamoDB item.
+pub type Item = HashMap<String, aws_sdk_dynamodb::types::AttributeValue>;
+
 /// Every item in the table (one page: these tables are small).
-pub async fn scan_all(
-    store: &Store,
-) -> Vec<HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+pub async fn scan_all(store: &Store) -> Vec<Item> {
     let out = store
         .client()
         .scan()

@@ -1,0 +1,114 @@
+//! Prints every kind of NCCO the answer webhook can produce, as JSON lines
+//! `{"name": ..., "ncco": [...]}`: each branch of the decision table under the configurations
+//! that change its output, plus Vonage's published answer requests. `make test` pipes them
+//! into `scripts/check_ncco.py`, which validates each with Vonage's own SDK models.
+
+use serde_json::{json, Value};
+use shared::config::{AnswerConfig, MAX_TALK_CHARS};
+use std::process::ExitCode;
+
+/// The configurations whose differences show in an NCCO.
+fn configs() -> Vec<(&'static str, Vec<(&'static str, String)>)> {
+    let base = || vec![("VONAGE_NUMBER", "447700900001".to_string())];
+    let with = |extra: &[(&'static str, &str)]| {
+        let mut vars = base();
+        vars.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
+        vars
+    };
+    vec![
+        ("default", base()),
+        ("inbound-user", with(&[("INBOUND_APP_USER", "alice")])),
+        (
+            "longest-greeting",
+            with(&[
+                ("GREETING", &"a".repeat(MAX_TALK_CHARS)),
+                ("INBOUND_APP_USER", "alice"),
+            ]),
+        ),
+        ("any-destination", with(&[("ALLOWED_DESTINATIONS", "*")])),
+    ]
+}
+
+/// Answer requests covering every branch: app calls to allowed, blocked, not allowed, invalid
+/// and missing numbers; phone calls with a caller ID, withheld, or not a number.
+fn requests() -> Vec<(String, Value)> {
+    let mut requests: Vec<(String, Value)> = [
+        ("app-to-allowed", json!({"to": "447700900000", "from_user": "alice", "uuid": "u1", "conversation_uuid": "CON-1"})),
+        ("app-to-allowed-in-custom-data", json!({"from_user": "alice", "custom_data": {"to": "+44 7700 900000"}})),
+        ("app-to-blocked", json!({"to": "449098790000", "from_user": "alice"})),
+        ("app-to-not-allowed", json!({"to": "33612345678", "from_user": "alice"})),
+        ("app-to-invalid", json!({"to": "07700900000", "from_user": "alice"})),
+        ("app-to-nothing", json!({"from_user": "alice"})),
+        ("phone-with-caller-id", json!({"to": "447700900001", "from": "447700900000"})),
+        ("phone-caller-id-withheld", json!({"to": "447700900001"})),
+        ("phone-caller-id-unknown", json!({"to": "447700900001", "from": "Unknown"})),
+    ]
+    .into_iter()
+    .map(|(name, params)| (name.to_string(), params))
+    .collect();
+    let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/vonage-docs");
+    for (file, query) in [("answer-get.json", true), ("answer-post.json", false)] {
+        let text = std::fs::read_to_string(docs.join(file)).unwrap_or_default();
+        let value: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        // The GET example is the query as [key, value] pairs; the POST example a JSON object.
+        let params = if query {
+            let pairs = value.as_array().cloned().unwrap_or_default();
+            Value::Object(
+                pairs
+                    .iter()
+                    .filter_map(|pair| Some((pair[0].as_str()?.to_string(), pair[1].clone())))
+                    .collect(),
+            )
+        } else {
+            value
+        };
+        requests.push((format!("vonage-docs-{file}"), params));
+    }
+    requests
+}
+
+fn main() -> ExitCode {
+    let mut failures = 0;
+    for (config_name, vars) in configs() {
+        let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let env = Vars(vars);
+        let config = match AnswerConfig::from_env(&env) {
+            Ok(config) => config,
+            Err(e) => {
+                eprintln!("{config_name}: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        for (request_name, params) in requests() {
+            let name = format!("{config_name}/{request_name}");
+            let Some(params) = params.as_object() else {
+                eprintln!("{name}: the request is not a JSON object");
+                failures += 1;
+                continue;
+            };
+            match shared::answer::answer(&config, params) {
+                Ok(ncco) => println!("{}", json!({"name": name, "ncco": ncco})),
+                Err(e) => {
+                    eprintln!("{name}: the answer webhook refused the request: {e}");
+                    failures += 1;
+                }
+            }
+        }
+    }
+    if failures == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+struct Vars<'a>(Vec<(&'a str, &'a str)>);
+
+impl shared::config::Env for Vars<'_> {
+    fn get(&self, name: &str) -> Option<String> {
+        self.0
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| (*v).to_string())
+    }
+}
