@@ -40,7 +40,8 @@ $(VENV)/.installed: requirements-dev.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-# The Lambda target for arm64 builds (cargo-lambda cross-compiles with zig).
+# The Lambda target for arm64 builds (cargo-lambda cross-compiles with zig); rust-toolchain.toml
+# names it too, so rustup installs it with the pinned toolchain.
 arm64:
 	rustup target add aarch64-unknown-linux-gnu
 
@@ -68,9 +69,9 @@ load: tools
 # invocations, peak RSS, DynamoDB requests per event), the Python + boto3 peer through the same
 # harness, then the criterion micro-benchmarks of the hot paths.
 bench: tools
-	cargo build --release -p answer-fn
-	cargo build --release -p event-fn
-	cargo build --profile tools -p devtools --bin bench
+	cargo build --locked --release -p answer-fn
+	cargo build --locked --release -p event-fn
+	cargo build --locked --profile tools -p devtools --bin bench
 	scripts/dynamodb-local.sh -- target/tools/bench target/release/answer-fn target/release/event-fn $(VENV)/bin/python
 	cargo bench -p shared --features dynamodb --bench hot_paths
 
@@ -100,20 +101,28 @@ test: tools
 	scripts/check-answer-fn-deps.sh
 	cargo run --quiet -p devtools --bin ncco-variants | $(VENV)/bin/python scripts/check_ncco.py
 	$(MAKE) --no-print-directory lint
+	$(VENV)/bin/python scripts/test_lint_template.py
 
+# sam validate and cfn-lint check the SAM template as written; lint_template.py translates it
+# with the SAM translator first and lints the CloudFormation that would really be deployed.
 lint: tools
 	sam validate --lint
 	cfn-lint template.yaml
+	$(VENV)/bin/python scripts/lint_template.py
 
 ## Build and deploy ----------------------------------------------------------------------------
 
 # One package at a time: features resolve per package, so answer-fn is built without the
 # DynamoDB store (and never links the AWS SDK).
 build: tools arm64
-	cargo lambda build --release --arm64 --output-format zip -p answer-fn
-	cargo lambda build --release --arm64 --output-format zip -p event-fn
+	cargo lambda build --locked --release --arm64 --output-format zip -p answer-fn
+	cargo lambda build --locked --release --arm64 --output-format zip -p event-fn
 	@ls -l target/lambda/answer-fn/bootstrap.zip target/lambda/event-fn/bootstrap.zip
 
+# sam build's cargo-lambda builder takes no flags from the template, so `cargo fetch --locked`
+# first: it fails if Cargo.lock is not exactly what the manifests need, and sam build then
+# compiles that lock file as it is.
 deploy: tools arm64
+	cargo fetch --locked
 	sam build
 	sam deploy --guided

@@ -204,3 +204,91 @@ fn both_functions_are_arm64_rust_builds_of_their_own_binary() {
             < 5
     );
 }
+
+#[test]
+fn the_api_is_throttled_and_logs_requests_without_queries_or_bodies() {
+    let t = template();
+    let api = &resource(&t, "Api")["Properties"];
+    let throttling = &api["DefaultRouteSettings"];
+    assert_eq!(
+        reference(&throttling["ThrottlingRateLimit"]),
+        "ApiThrottlingRateLimit"
+    );
+    assert_eq!(
+        reference(&throttling["ThrottlingBurstLimit"]),
+        "ApiThrottlingBurstLimit"
+    );
+    for parameter in ["ApiThrottlingRateLimit", "ApiThrottlingBurstLimit"] {
+        let default = t["Parameters"][parameter]["Default"].as_u64().unwrap();
+        assert!(
+            default >= 100,
+            "{parameter} {default}: well above ~35 requests/s"
+        );
+    }
+
+    let logs = &api["AccessLogSettings"];
+    let destination = match &logs["DestinationArn"] {
+        Value::Tagged(tagged) if tagged.tag == "!GetAtt" => {
+            tagged.value.as_str().unwrap().to_string()
+        }
+        other => panic!("expected !GetAtt, got {other:?}"),
+    };
+    assert_eq!(destination, "ApiAccessLogGroup.Arn");
+    let format = logs["Format"].as_str().unwrap();
+    let fields: serde_json::Value = serde_json::from_str(format).expect("the format is JSON");
+    assert!(fields.get("requestId").is_some() && fields.get("status").is_some());
+    for leak in ["$context.path", "querystring", "$request.body", "$input"] {
+        assert!(!format.contains(leak), "access logs must not carry {leak}");
+    }
+    assert_eq!(
+        resource(&t, "ApiAccessLogGroup")["Properties"]["RetentionInDays"],
+        resource(&t, "EventLogGroup")["Properties"]["RetentionInDays"],
+        "access logs keep as long as the functions' logs"
+    );
+}
+
+#[test]
+fn the_application_id_is_required_and_reaches_both_functions() {
+    let t = template();
+    let parameter = &t["Parameters"]["VonageApplicationId"];
+    assert!(
+        parameter.get("Default").is_none(),
+        "a required parameter has no default"
+    );
+    assert!(parameter["AllowedPattern"]
+        .as_str()
+        .unwrap()
+        .starts_with('^'));
+    assert_eq!(
+        reference(&t["Globals"]["Function"]["Environment"]["Variables"]["VONAGE_APPLICATION_ID"]),
+        "VonageApplicationId"
+    );
+}
+
+#[test]
+fn call_limits_are_parameters_within_vonages_ranges_and_concurrency_is_off_by_default() {
+    let t = template();
+    let answer_env = &resource(&t, "AnswerFunction")["Properties"]["Environment"]["Variables"];
+    for (variable, parameter, min, max) in [
+        ("MAX_CALL_SECONDS", "MaxCallSeconds", 1, 7200),
+        ("RING_TIMEOUT_SECONDS", "RingTimeoutSeconds", 1, 120),
+    ] {
+        assert_eq!(reference(&answer_env[variable]), parameter);
+        let p = &t["Parameters"][parameter];
+        assert_eq!(
+            (p["MinValue"].as_u64(), p["MaxValue"].as_u64()),
+            (Some(min), Some(max))
+        );
+    }
+    for (function, parameter) in [
+        ("AnswerFunction", "AnswerReservedConcurrency"),
+        ("EventFunction", "EventReservedConcurrency"),
+    ] {
+        assert_eq!(t["Parameters"][parameter]["Default"].as_u64(), Some(0));
+        let reserved = &resource(&t, function)["Properties"]["ReservedConcurrentExecutions"];
+        assert!(
+            matches!(reserved, Value::Tagged(tagged) if tagged.tag == "!If"),
+            "{function}: reserved only when the parameter is set"
+        );
+    }
+}

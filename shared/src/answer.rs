@@ -4,7 +4,7 @@
 //! can ask for a call, so a phone number is only ever dialled when the call comes from the app
 //! and the number is allowed by the configuration.
 
-use crate::config::{Allowed, AnswerConfig};
+use crate::config::{longest_match, AnswerConfig};
 use crate::error::Error;
 use crate::ncco::{Action, Connect, Endpoint, Ncco, Talk};
 use crate::phone::{mask, NumberError, E164};
@@ -137,24 +137,27 @@ pub fn decide(cfg: &AnswerConfig, req: &AnswerRequest) -> Result<Decision, Error
         Ok(number) => number,
         Err(e) => return Ok(Decision::Refuse(Refusal::Invalid(e))),
     };
-    if let Some(prefix) = cfg
-        .blocked
-        .iter()
-        .find(|p| number.digits().starts_with(p.as_str()))
-    {
-        return Ok(Decision::Refuse(Refusal::Blocked(prefix.clone())));
-    }
-    let allowed = match &cfg.allowed {
-        Allowed::Any => true,
-        Allowed::Prefixes(prefixes) => prefixes
-            .iter()
-            .any(|p| number.digits().starts_with(p.as_str())),
-    };
-    Ok(if allowed {
-        Decision::ConnectPhone(number)
-    } else {
-        Decision::Refuse(Refusal::NotAllowed)
+    Ok(match destination_rule(cfg, number.digits()) {
+        Ok(()) => Decision::ConnectPhone(number),
+        Err(refusal) => Decision::Refuse(refusal),
     })
+}
+
+/// The destination rule: the longest matching prefix wins. A number is dialled when its
+/// longest `ALLOWED_DESTINATIONS` prefix (`*` counts as the empty prefix) is at least as long
+/// as its longest `BLOCKED_DESTINATIONS` prefix; so `447797` in the allow list admits Jersey's
+/// 07797 mobiles while the rest of the blocked ranges stay blocked.
+pub fn destination_rule(cfg: &AnswerConfig, digits: &str) -> Result<(), Refusal> {
+    let allowed = cfg.allowed.longest_match(digits);
+    let blocked = longest_match(&cfg.blocked, digits);
+    match (allowed, blocked) {
+        (Some(allow), Some(block)) if block.len() > allow.len() => {
+            Err(Refusal::Blocked(block.to_string()))
+        }
+        (Some(_), _) => Ok(()),
+        (None, Some(block)) => Err(Refusal::Blocked(block.to_string())),
+        (None, None) => Err(Refusal::NotAllowed),
+    }
 }
 
 impl Decision {
@@ -167,6 +170,8 @@ impl Decision {
                 Action::Connect(Connect {
                     from: Some(cfg.vonage_number.digits().to_string()),
                     endpoint: vec![Endpoint::phone(number.digits())],
+                    limit: Some(cfg.max_call_seconds),
+                    timeout: Some(cfg.ring_timeout_seconds),
                     ..Connect::default()
                 }),
             ],
@@ -184,6 +189,8 @@ impl Decision {
                             .to_string(),
                     ),
                     endpoint: vec![Endpoint::app(user.clone())],
+                    limit: Some(cfg.max_call_seconds),
+                    timeout: Some(cfg.ring_timeout_seconds),
                     ..Connect::default()
                 }),
             ],
@@ -293,7 +300,8 @@ mod tests {
     fn connect_ncco(number: &str) -> Value {
         json!([
             {"action": "talk", "text": "Please wait while we connect you."},
-            {"action": "connect", "from": "447700900001", "endpoint": [{"type": "phone", "number": number}]}
+            {"action": "connect", "from": "447700900001", "endpoint": [{"type": "phone", "number": number}],
+             "limit": 3600, "timeout": 60}
         ])
     }
 
@@ -405,6 +413,131 @@ mod tests {
         assert_eq!(ncco_json(&cfg, &req), refused_ncco());
     }
 
+    /// `(number, Ok(()) or the refusal)` under one configuration.
+    fn assert_policy(cfg: &AnswerConfig, table: &[(&str, Result<(), Refusal>)]) {
+        for (number, expected) in table {
+            assert_eq!(destination_rule(cfg, number), *expected, "{number}");
+            let decision = decide(cfg, &app_call(number)).unwrap();
+            assert_eq!(
+                matches!(decision, Decision::ConnectPhone(_)),
+                expected.is_ok(),
+                "{number}"
+            );
+        }
+    }
+
+    fn blocked(prefix: &str) -> Result<(), Refusal> {
+        Err(Refusal::Blocked(prefix.into()))
+    }
+
+    #[test]
+    fn a_uk_numbers_default_policy_refuses_the_uk_toll_fraud_ranges() {
+        assert_policy(
+            &cfg(&[]),
+            &[
+                ("447700900000", Ok(())),
+                ("442079460000", Ok(())),
+                ("448001234567", Ok(())),
+                ("447624123456", blocked("447624")),
+                ("447524123456", blocked("447524")),
+                ("447924123456", blocked("447924")),
+                ("447781123456", blocked("447781")),
+                ("447839123456", blocked("447839")),
+                ("447911123456", blocked("447911")),
+                ("447797123456", blocked("447797")),
+                ("447509123456", blocked("447509")),
+                ("447700312345", blocked("4477003")),
+                ("447012345678", blocked("4470")),
+                ("447612345678", blocked("4476")),
+                ("448448123456", blocked("4484")),
+                ("448712345678", blocked("4487")),
+                ("449098790000", blocked("449")),
+                ("14155550100", Err(Refusal::NotAllowed)),
+            ],
+        );
+    }
+
+    #[test]
+    fn a_us_numbers_default_policy_refuses_the_caribbean_and_900() {
+        let cfg = cfg(&[("VONAGE_NUMBER", "14155550199")]);
+        let mut table = vec![
+            ("12125550100", Ok(())),
+            ("16135550100", Ok(())),
+            ("17875550100", Ok(())),
+            ("19005550100", blocked("1900")),
+            ("447700900000", Err(Refusal::NotAllowed)),
+        ];
+        let caribbean = [
+            "1242", "1246", "1264", "1268", "1284", "1345", "1441", "1473", "1649", "1658", "1664",
+            "1721", "1758", "1767", "1784", "1809", "1829", "1849", "1868", "1869", "1876",
+        ];
+        let numbers: Vec<String> = caribbean.iter().map(|p| format!("{p}5550100")).collect();
+        for (prefix, number) in caribbean.iter().zip(&numbers) {
+            table.push((number, blocked(prefix)));
+        }
+        assert_policy(&cfg, &table);
+        assert_eq!(destination_rule(&cfg, "18765550100"), blocked("1876"));
+    }
+
+    #[test]
+    fn the_longest_matching_prefix_wins_between_the_two_lists() {
+        let jersey = cfg(&[("ALLOWED_DESTINATIONS", "44,447797")]);
+        assert_policy(
+            &jersey,
+            &[
+                ("447797123456", Ok(())),
+                ("447781123456", blocked("447781")),
+                ("449098790000", blocked("449")),
+            ],
+        );
+        let any = cfg(&[("ALLOWED_DESTINATIONS", "*")]);
+        assert_policy(
+            &any,
+            &[("33612345678", Ok(())), ("18765550100", blocked("1876"))],
+        );
+        let jamaica = cfg(&[("ALLOWED_DESTINATIONS", "1,1876")]);
+        assert_policy(
+            &jamaica,
+            &[("18765550100", Ok(())), ("18095550100", blocked("1809"))],
+        );
+        let custom = cfg(&[
+            ("ALLOWED_DESTINATIONS", "447"),
+            ("BLOCKED_DESTINATIONS", "44,4477009"),
+        ]);
+        assert_policy(
+            &custom,
+            &[
+                ("447400123456", Ok(())),
+                ("442079460000", blocked("44")),
+                ("447700900000", blocked("4477009")),
+            ],
+        );
+    }
+
+    #[test]
+    fn every_connect_carries_the_call_limit_and_ring_timeout() {
+        let cfg = cfg(&[
+            ("MAX_CALL_SECONDS", "600"),
+            ("RING_TIMEOUT_SECONDS", "25"),
+            ("INBOUND_APP_USER", "Alice"),
+        ]);
+        let phone = ncco_json(&cfg, &app_call(TUTORIAL_NUMBER));
+        let inbound = ncco_json(
+            &cfg,
+            &AnswerRequest {
+                from: Some(TUTORIAL_NUMBER.into()),
+                ..AnswerRequest::default()
+            },
+        );
+        for ncco in [phone, inbound] {
+            assert_eq!(ncco[1]["action"], "connect");
+            assert_eq!(
+                (ncco[1]["limit"].clone(), ncco[1]["timeout"].clone()),
+                (json!(600), json!(25))
+            );
+        }
+    }
+
     #[test]
     fn invalid_or_missing_destinations_are_refused_without_connect() {
         let cfg = cfg(&[]);
@@ -462,7 +595,8 @@ mod tests {
             ncco_json(&cfg, &req),
             json!([
                 {"action": "talk", "text": "Please wait while we connect you."},
-                {"action": "connect", "from": TUTORIAL_NUMBER, "endpoint": [{"type": "app", "user": "Alice"}]}
+                {"action": "connect", "from": TUTORIAL_NUMBER, "endpoint": [{"type": "app", "user": "Alice"}],
+                 "limit": 3600, "timeout": 60}
             ])
         );
     }

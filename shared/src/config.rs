@@ -37,7 +37,9 @@ pub enum ConfigError {
 }
 
 /// Variables of signed-webhook verification, read by both functions (see `signature`).
+/// `AWS_EXECUTION_ENV` is Lambda's own: it tells the function it runs in production.
 pub const SIGNATURE_ENV: &[&str] = &[
+    "AWS_EXECUTION_ENV",
     "VONAGE_SIGNATURE_SECRET",
     "VONAGE_API_KEY",
     "VONAGE_APPLICATION_ID",
@@ -51,6 +53,8 @@ pub const ANSWER_ENV: &[&str] = &[
     "BLOCKED_DESTINATIONS",
     "INBOUND_APP_USER",
     "GREETING",
+    "MAX_CALL_SECONDS",
+    "RING_TIMEOUT_SECONDS",
 ];
 /// Every variable event-fn reads, besides `SIGNATURE_ENV` and the AWS SDK's own.
 pub const EVENT_ENV: &[&str] = &["TABLE_NAME", "RETENTION_DAYS"];
@@ -65,17 +69,55 @@ fn value(env: &impl Env, name: &str) -> Option<String> {
 /// Which destinations the app may call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Allowed {
-    /// Any valid E.164 number (`ALLOWED_DESTINATIONS=*`); the block list still applies.
+    /// Any valid E.164 number (`ALLOWED_DESTINATIONS=*`): a prefix of length 0.
     Any,
     /// Numbers starting with one of these E.164 prefixes.
     Prefixes(Vec<String>),
 }
 
-/// Prefixes refused even when `ALLOWED_DESTINATIONS` would let them through, unless
-/// `BLOCKED_DESTINATIONS` replaces the list: premium-rate and revenue-share ranges that toll
-/// fraud targets (UK 09/087/070, NANP 900, German 0900/0137, French 089, satellite and
-/// international networks 870/881/882/883, international premium rate 979).
-pub const DEFAULT_BLOCKED: &str = "449,4487,4470,1900,49900,49137,3389,870,881,882,883,979";
+impl Allowed {
+    /// The longest allowed prefix `digits` starts with (`""` under `*`).
+    pub fn longest_match(&self, digits: &str) -> Option<&str> {
+        match self {
+            Allowed::Any => Some(""),
+            Allowed::Prefixes(prefixes) => longest_match(prefixes, digits),
+        }
+    }
+}
+
+/// The longest of `prefixes` that `digits` starts with.
+pub fn longest_match<'a>(prefixes: &'a [String], digits: &str) -> Option<&'a str> {
+    prefixes
+        .iter()
+        .map(String::as_str)
+        .filter(|p| digits.starts_with(p))
+        .max_by_key(|p| p.len())
+}
+
+/// Prefixes refused unless a longer (or equal) `ALLOWED_DESTINATIONS` prefix admits them;
+/// `BLOCKED_DESTINATIONS` replaces the whole list. The ranges toll fraud aims at:
+///
+/// - International: satellite and international networks 870/881/882/883 and international
+///   premium rate 979 (ITU-T E.164 assignments); German 0900 and 0137, French 089.
+/// - UK (Ofcom, National Telephone Numbering Plan): 070 personal numbers, 076 pagers, 084 and
+///   087 revenue-sharing service numbers, 09 premium rate; and the Crown Dependencies' mobiles,
+///   which share +44 but are billed as international (Ofcom's number allocations to their
+///   operators, as libphonenumber lists them): Isle of Man 07524, 07624, 07924, 074576;
+///   Guernsey 07781, 07839, 07911; Jersey 07509, 07797, 07829, 07937, 077003, 077007, 077008.
+/// - NANP (NANPA, "NANP area codes by country"): 900 premium rate, and the area codes of the
+///   NANP countries other than the US and Canada, billed as international: Bahamas 242,
+///   Barbados 246, Anguilla 264, Antigua 268, British Virgin Islands 284, Cayman 345,
+///   Bermuda 441, Grenada 473, Turks and Caicos 649, Jamaica 658/876, Montserrat 664,
+///   Sint Maarten 721, St Lucia 758, Dominica 767, St Vincent 784, Dominican Republic
+///   809/829/849, Trinidad and Tobago 868, St Kitts and Nevis 869. US territories (340, 670,
+///   671, 684, 787, 939) are billed as domestic and stay allowed.
+pub const DEFAULT_BLOCKED: &str = "870,881,882,883,979,49900,49137,3389,\
+4470,4476,4484,4487,449,\
+447524,447624,447924,4474576,\
+447781,447839,447911,\
+447509,447797,447829,447937,4477003,4477007,4477008,\
+1900,1242,1246,1264,1268,1284,1345,1441,1473,1649,1658,1664,1721,1758,1767,1784,\
+1809,1829,1849,1868,1869,1876";
 
 /// Parses a comma-separated list of E.164 prefixes such as `44,353`.
 fn prefixes(name: &'static str, list: &str) -> Result<Vec<String>, ConfigError> {
@@ -97,6 +139,13 @@ fn prefixes(name: &'static str, list: &str) -> Result<Vec<String>, ConfigError> 
 
 pub const DEFAULT_GREETING: &str = "Please wait while we connect you.";
 
+/// Longest a connected call may last, unless `MAX_CALL_SECONDS` says; Vonage's own default
+/// (and maximum) is 7,200 s.
+pub const DEFAULT_MAX_CALL_SECONDS: u32 = 3600;
+/// How long a phone rings before Vonage gives up, unless `RING_TIMEOUT_SECONDS` says
+/// (Vonage's default; its NCCO reference allows 1 to 120).
+pub const DEFAULT_RING_TIMEOUT_SECONDS: u32 = 60;
+
 /// Vonage's limit on a talk action's text, in characters.
 pub const MAX_TALK_CHARS: usize = 1500;
 
@@ -110,6 +159,10 @@ pub struct AnswerConfig {
     /// App user that calls to our Vonage number are connected to.
     pub inbound_app_user: Option<String>,
     pub greeting: String,
+    /// `limit` of every connect: the longest a call may last, in seconds.
+    pub max_call_seconds: u32,
+    /// `timeout` of every connect: how long the callee's phone rings, in seconds.
+    pub ring_timeout_seconds: u32,
     pub signature: Verifier,
 }
 
@@ -147,8 +200,29 @@ impl AnswerConfig {
             blocked,
             inbound_app_user: value(env, "INBOUND_APP_USER"),
             greeting: greeting(env)?,
+            max_call_seconds: seconds(env, "MAX_CALL_SECONDS", DEFAULT_MAX_CALL_SECONDS, 7200)?,
+            ring_timeout_seconds: seconds(
+                env,
+                "RING_TIMEOUT_SECONDS",
+                DEFAULT_RING_TIMEOUT_SECONDS,
+                120,
+            )?,
             signature: Verifier::from_env(env)?,
         })
+    }
+}
+
+/// A whole number of seconds from 1 to `max`, `default` when unset.
+fn seconds(env: &impl Env, name: &'static str, default: u32, max: u32) -> Result<u32, ConfigError> {
+    let Some(text) = value(env, name) else {
+        return Ok(default);
+    };
+    match text.parse::<u32>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(ConfigError::Invalid {
+            name,
+            reason: format!("`{text}` is not a whole number of seconds from 1 to {max}"),
+        }),
     }
 }
 
@@ -335,6 +409,37 @@ mod tests {
         let env = [("VONAGE_NUMBER", "447700900001"), ("GREETING", &too_long)];
         let err = AnswerConfig::from_env(&env).unwrap_err();
         assert!(err.to_string().starts_with("GREETING is invalid"), "{err}");
+    }
+
+    #[test]
+    fn call_limit_and_ring_timeout_default_and_reject_values_out_of_range() {
+        let cfg = AnswerConfig::from_env(&[("VONAGE_NUMBER", "447700900001")]).unwrap();
+        assert_eq!((cfg.max_call_seconds, cfg.ring_timeout_seconds), (3600, 60));
+        let env = [
+            ("VONAGE_NUMBER", "447700900001"),
+            ("MAX_CALL_SECONDS", "7200"),
+            ("RING_TIMEOUT_SECONDS", "120"),
+        ];
+        let cfg = AnswerConfig::from_env(&env).unwrap();
+        assert_eq!(
+            (cfg.max_call_seconds, cfg.ring_timeout_seconds),
+            (7200, 120)
+        );
+        for (name, bad) in [
+            ("MAX_CALL_SECONDS", "0"),
+            ("MAX_CALL_SECONDS", "7201"),
+            ("MAX_CALL_SECONDS", "1h"),
+            ("RING_TIMEOUT_SECONDS", "0"),
+            ("RING_TIMEOUT_SECONDS", "121"),
+            ("RING_TIMEOUT_SECONDS", "-5"),
+        ] {
+            let env = [("VONAGE_NUMBER", "447700900001"), (name, bad)];
+            let err = AnswerConfig::from_env(&env).unwrap_err();
+            assert!(
+                err.to_string().starts_with(&format!("{name} is invalid")),
+                "{err}"
+            );
+        }
     }
 
     #[test]

@@ -15,6 +15,9 @@ use sha2::{Digest, Sha256};
 use std::time::{SystemTime, UNIX_EPOCH};
 use subtle::ConstantTimeEq;
 
+/// Shortest signature secret accepted: anything shorter is a placeholder or a typo.
+pub const MIN_SECRET_CHARS: usize = 16;
+
 /// How far `iat` may be from our clock, either way, unless `SIGNATURE_MAX_SKEW_SECONDS` says.
 pub const DEFAULT_MAX_SKEW_SECONDS: u64 = 300;
 
@@ -79,10 +82,28 @@ impl Verifier {
             })?,
         };
         let secret = get("VONAGE_SIGNATURE_SECRET");
-        if secret.is_none() {
-            tracing::warn!(
+        // Fail closed: in Lambda, a function that cannot verify Vonage does not start.
+        let in_lambda = get("AWS_EXECUTION_ENV").is_some_and(|v| v.starts_with("AWS_Lambda_"));
+        match &secret {
+            None if in_lambda => {
+                return Err(ConfigError::Missing(
+                    "VONAGE_SIGNATURE_SECRET",
+                    "in Lambda every webhook must be verified; set it to the signature secret from the Vonage dashboard",
+                ))
+            }
+            None => tracing::warn!(
                 "VONAGE_SIGNATURE_SECRET is not set: webhooks are NOT verified. Fine for local development, never in production."
-            );
+            ),
+            Some(s) if s.chars().count() < MIN_SECRET_CHARS => {
+                return Err(ConfigError::Invalid {
+                    name: "VONAGE_SIGNATURE_SECRET",
+                    reason: format!(
+                        "{} characters after trimming; a signature secret has at least {MIN_SECRET_CHARS}",
+                        s.chars().count()
+                    ),
+                })
+            }
+            Some(_) => {}
         }
         Ok(Self::new(
             secret.as_deref(),
@@ -519,5 +540,37 @@ mod tests {
             .unwrap()
             .is_signed());
         assert!(Verifier::from_env(&[("SIGNATURE_MAX_SKEW_SECONDS", "5m")]).is_err());
+    }
+
+    #[test]
+    fn in_lambda_a_missing_blank_or_short_secret_stops_the_function_at_init() {
+        let lambda = ("AWS_EXECUTION_ENV", "AWS_Lambda_rust");
+        for secret in [
+            None,
+            Some(String::new()),
+            Some(" ".repeat(16)),
+            Some(format!("  {}  ", "s".repeat(15))),
+        ] {
+            let err = match &secret {
+                None => Verifier::from_env(&[lambda]).unwrap_err(),
+                Some(secret) => {
+                    Verifier::from_env(&[lambda, ("VONAGE_SIGNATURE_SECRET", secret)]).unwrap_err()
+                }
+            };
+            assert!(
+                err.to_string().starts_with("VONAGE_SIGNATURE_SECRET"),
+                "{secret:?}: {err}"
+            );
+        }
+        let ok = Verifier::from_env(&[lambda, ("VONAGE_SIGNATURE_SECRET", &"s".repeat(16))]);
+        assert!(ok.unwrap().is_signed());
+    }
+
+    #[test]
+    fn outside_lambda_no_secret_is_unsigned_but_a_short_one_is_still_an_error() {
+        assert!(!Verifier::from_env(&[("AWS_EXECUTION_ENV", "local")])
+            .unwrap()
+            .is_signed());
+        assert!(Verifier::from_env(&[("VONAGE_SIGNATURE_SECRET", "short")]).is_err());
     }
 }
