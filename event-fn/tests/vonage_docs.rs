@@ -127,3 +127,66 @@ async fn an_event_that_names_no_call_is_filed_under_the_no_call_partition() {
     assert_eq!(items[0]["pk"].as_s().unwrap(), shared::store::NO_CALL_PK);
     assert_eq!(items[0]["raw"].as_s().unwrap(), r#"{"foo": "bar"}"#);
 }
+
+/// A published answer request through the answer handler as API Gateway delivers it.
+async fn answer(request: ApiGw, inbound_app_user: Option<&'static str>) -> (u16, Value) {
+    let mut vars = vec![("VONAGE_NUMBER", "442079460000")];
+    vars.extend(inbound_app_user.map(|user| ("INBOUND_APP_USER", user)));
+    struct Vars(Vec<(&'static str, &'static str)>);
+    impl shared::config::Env for Vars {
+        fn get(&self, name: &str) -> Option<String> {
+            self.0
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+    let config = shared::config::AnswerConfig::from_env(&Vars(vars)).unwrap();
+    let res = shared::answer::handle_answer(&config, request.request())
+        .await
+        .unwrap();
+    let body = serde_json::from_slice(res.body().as_ref()).unwrap();
+    (res.status().as_u16(), body)
+}
+
+fn docs_file(name: &str) -> Value {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/vonage-docs")
+        .join(name);
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn both_published_answer_requests_are_answered_by_get_and_post() {
+    let pairs = docs_file("answer-get.json");
+    let get = || {
+        pairs
+            .as_array()
+            .unwrap()
+            .iter()
+            .fold(ApiGw::new("GET", "/voice/answer"), |req, pair| {
+                req.query(pair[0].as_str().unwrap(), pair[1].as_str().unwrap())
+            })
+    };
+    let post =
+        || ApiGw::new("POST", "/voice/answer").json(docs_file("answer-post.json").to_string());
+    for (what, request) in [("GET", &get as &dyn Fn() -> ApiGw), ("POST", &post)] {
+        // A phone calling our number: to the inbound app user, with the caller's number shown.
+        let (status, ncco) = answer(request(), Some("alice")).await;
+        assert_eq!(status, 200, "{what}: {ncco}");
+        assert_eq!(
+            ncco[1]["endpoint"][0],
+            json!({"type": "app", "user": "alice"}),
+            "{what}"
+        );
+        assert!(ncco[1]["from"].is_string(), "{what}: {ncco}");
+        // Nobody to take it: a short message, never a phone connect.
+        let (status, ncco) = answer(request(), None).await;
+        assert_eq!(
+            (status, ncco.as_array().unwrap().len()),
+            (200, 1),
+            "{what}: {ncco}"
+        );
+        assert_eq!(ncco[0]["action"], "talk", "{what}");
+    }
+}

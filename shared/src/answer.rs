@@ -258,7 +258,12 @@ pub async fn handle_answer(
     Ok(match result {
         Ok(ncco) => json_response(StatusCode::OK, &ncco),
         Err(e) => {
-            tracing::warn!(status = e.status().as_u16(), error = %e, "VOICE ANSWER rejected: {e}");
+            let error = crate::phone::redact(&e.to_string());
+            tracing::warn!(
+                status = e.status().as_u16(),
+                error,
+                "VOICE ANSWER rejected: {error}"
+            );
             e.to_response()
         }
     })

@@ -28,12 +28,20 @@ impl<const N: usize> Env for [(&str, &str); N] {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
     #[error("{0} is not set; {1}")]
     Missing(&'static str, &'static str),
     #[error("{name} is invalid: {reason}")]
     Invalid { name: &'static str, reason: String },
+}
+
+/// The message itself: a `main` that returns this error prints it with `{:?}` at init, where
+/// the operator reads it.
+impl std::fmt::Debug for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
 }
 
 /// Variables of signed-webhook verification, read by both functions (see `signature`).
