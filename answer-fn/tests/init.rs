@@ -1,44 +1,11 @@
-//! The binary as Lambda starts it: in a Lambda environment without a usable signature secret it
-//! refuses to start, naming the variable, before it asks the Runtime API for any request.
+//! answer-fn as Lambda starts it: without a usable signature secret it refuses to start.
 
-use std::process::Command;
-
-fn start(secret: Option<&str>) -> std::process::Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_answer-fn"));
-    command
-        .env_clear()
-        .env("AWS_EXECUTION_ENV", "AWS_Lambda_provided.al2023")
-        // Nothing listens there: a function that got past init would fail on it instead.
-        .env("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9")
-        .env("VONAGE_NUMBER", "447700900001");
-    if let Some(secret) = secret {
-        command.env("VONAGE_SIGNATURE_SECRET", secret);
-    }
-    command.output().expect("run answer-fn")
-}
+mod lambda_init;
 
 #[test]
 fn in_lambda_answer_fn_without_a_usable_secret_stops_at_init_naming_the_variable() {
-    for secret in [None, Some(""), Some("                "), Some("too-short")] {
-        let output = start(secret);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(!output.status.success(), "{secret:?}");
-        assert!(
-            stderr.contains("VONAGE_SIGNATURE_SECRET"),
-            "{secret:?}: {stderr}"
-        );
-        assert!(
-            !stderr.contains("AWS_LAMBDA_FUNCTION_NAME"),
-            "{secret:?}: {stderr}"
-        );
-    }
-}
-
-#[test]
-fn in_lambda_answer_fn_with_a_secret_gets_past_init() {
-    let output = start(Some("a-signature-secret-of-32-chars!!"));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(!stderr.contains("VONAGE_SIGNATURE_SECRET"), "{stderr}");
-    // Past our init, the Lambda runtime reads its own variables, which this test leaves out.
-    assert!(stderr.contains("AWS_LAMBDA_FUNCTION_NAME"), "{stderr}");
+    lambda_init::refuses_to_start_without_a_usable_secret(
+        env!("CARGO_BIN_EXE_answer-fn"),
+        &[("VONAGE_NUMBER", "447700900001")],
+    );
 }

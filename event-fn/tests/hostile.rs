@@ -232,6 +232,18 @@ async fn hostile_events_get_a_4xx_and_write_nothing() {
     );
 }
 
+/// POSTs each body through API Gateway's parsing; each must be stored.
+async fn store_each(store: &shared::store::Store, bodies: &[&str]) {
+    for body in bodies {
+        let (status, response) = send(store, ApiGw::new("POST", EVENT).json(*body).request()).await;
+        assert_eq!(
+            (status, response),
+            (200, json!({"result": "stored"})),
+            "{body}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn odd_but_valid_events_with_ids_are_stored_raw() {
     let store = local_store().await;
@@ -241,14 +253,7 @@ async fn odd_but_valid_events_with_ids_are_stored_raw() {
         r#"{"uuid":"u1","conversation_uuid":"CON-1","status":"teleported","timestamp":"2021-03-10T10:36:21Z"}"#,
         r#"{"uuid":"u1","conversation_uuid":"CON-1","status":"started","duration":"","price":null}"#,
     ];
-    for body in cases {
-        let (status, response) = send(&store, ApiGw::new("POST", EVENT).json(body).request()).await;
-        assert_eq!(
-            (status, response),
-            (200, json!({"result": "stored"})),
-            "{body}"
-        );
-    }
+    store_each(&store, &cases).await;
     let conversation = store.conversation("CON-1").await.unwrap();
     assert_eq!(conversation.timeline.len(), 4);
     assert!(conversation.timeline.iter().any(|t| t.raw == cases[0]));
@@ -262,14 +267,7 @@ async fn objects_that_name_no_call_are_stored_apart_and_touch_no_leg() {
         r#"{"uuid":null,"conversation_uuid":null,"status":"started"}"#,
         r#"{"status":"completed","price":"999.99"}"#,
     ];
-    for body in cases {
-        let (status, response) = send(&store, ApiGw::new("POST", EVENT).json(body).request()).await;
-        assert_eq!(
-            (status, response),
-            (200, json!({"result": "stored"})),
-            "{body}"
-        );
-    }
+    store_each(&store, &cases).await;
     let items = scan_all(&store).await;
     assert_eq!(items.len(), cases.len());
     for item in items {
