@@ -1,8 +1,8 @@
 //! answer-fn: Vonage asks what to do with a call; we answer with an NCCO.
 
 use lambda_http::{run, service_fn, tracing, Error};
-use shared::answer::handle_answer;
 use shared::config::{AnswerConfig, ProcessEnv};
+use shared::http::answer::handle_answer;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {

@@ -272,7 +272,8 @@ pub async fn run(plan: &Plan, cfg: &EventConfig, instances: usize) -> Report {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(body) = deliveries.get(i) else { break };
                 let t = Instant::now();
-                let status = match shared::event::handle_event(&cfg, &store, post(body)).await {
+                let status = match shared::http::event::handle_event(&cfg, &store, post(body)).await
+                {
                     Ok(res) => res.status().as_u16(),
                     Err(_) => 0,
                 };

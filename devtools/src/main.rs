@@ -8,7 +8,8 @@
 //! ```
 
 use shared::config::{EventConfig, ProcessEnv};
-use shared::store::{Conversation, Store};
+use shared::store::admin::Conversation;
+use shared::store::Store;
 use std::process::ExitCode;
 
 const USAGE: &str =

@@ -8,7 +8,8 @@ use devtools::proxy::Proxy;
 use lambda_http::{Body, Request};
 use serde_json::{json, Value};
 use shared::config::EventConfig;
-use shared::store::{Store, OPERATION_TIMEOUT};
+use shared::config::OPERATION_TIMEOUT;
+use shared::store::Store;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -22,7 +23,7 @@ fn post(body: &str) -> Request {
 }
 
 async fn deliver(cfg: &EventConfig, store: &Store, body: &str) -> (u16, Value) {
-    let res = shared::event::handle_event(cfg, store, post(body))
+    let res = shared::http::event::handle_event(cfg, store, post(body))
         .await
         .unwrap();
     (

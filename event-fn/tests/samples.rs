@@ -1,10 +1,8 @@
 //! The checked-in samples stay true: `events/` parse as API Gateway requests and carry the
 //! tutorial fixtures unchanged, and `fixtures/` is the team's `../shared/fixtures` as it is.
 
-mod common;
-
-use common::tutorial_call;
 use lambda_http::{Body, RequestExt};
+use shared::testkit::tutorial_call;
 use std::path::{Path, PathBuf};
 
 fn root() -> PathBuf {

@@ -1,24 +1,14 @@
-//! Signed webhooks through both handlers: with a signature secret configured, only requests
+//! Signed webhooks through the event handler: with a signature secret configured, only requests
 //! carrying a valid Vonage token get in, and a rejected event writes nothing.
 
-mod common;
-
-use common::*;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
-use shared::config::{AnswerConfig, EventConfig};
+use shared::config::EventConfig;
 use shared::signature::Verifier;
+use shared::testkit::*;
 
 const SECRET: &str = "test-secret-for-signed-webhooks";
 const API_KEY: &str = "abcd1234";
 const APPLICATION_ID: &str = "aaaaaaaa-bbbb-cccc-dddd-0123456789ab";
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
 
 fn verifier() -> Verifier {
     Verifier::new(
@@ -31,37 +21,15 @@ fn verifier() -> Verifier {
 
 /// Claims exactly as Vonage mints them: no `exp`.
 fn claims(body: &[u8]) -> Value {
-    json!({"iat": now(), "jti": "3f5e1a2b-0000-4000-8000-000000000001", "iss": "Vonage",
-           "payload_hash": hex::encode(Sha256::digest(body)), "api_key": API_KEY,
-           "application_id": APPLICATION_ID})
+    vonage_claims(body, API_KEY, APPLICATION_ID)
 }
 
-/// A JWT minted here, independently of the code under test: `alg` is `HS256` or `HS512`.
 fn bearer_with(alg: &str, secret: &str, claims: &Value) -> String {
-    use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-    use hmac::Mac;
-    let header = URL_SAFE_NO_PAD.encode(json!({"alg": alg, "typ": "JWT"}).to_string());
-    let message = format!("{header}.{}", URL_SAFE_NO_PAD.encode(claims.to_string()));
-    let key = secret.as_bytes();
-    let signature = match alg {
-        "HS256" => hmac::Hmac::<Sha256>::new_from_slice(key)
-            .unwrap()
-            .chain_update(&message)
-            .finalize()
-            .into_bytes()
-            .to_vec(),
-        _ => hmac::Hmac::<sha2::Sha512>::new_from_slice(key)
-            .unwrap()
-            .chain_update(&message)
-            .finalize()
-            .into_bytes()
-            .to_vec(),
-    };
-    format!("Bearer {message}.{}", URL_SAFE_NO_PAD.encode(signature))
+    format!("Bearer {}", mint(alg, secret.as_bytes(), claims))
 }
 
 fn bearer(claims: &Value) -> String {
-    bearer_with("HS256", SECRET, claims)
+    shared::testkit::bearer(SECRET, claims)
 }
 
 fn with(mut claims: Value, key: &str, value: Value) -> Value {
@@ -74,13 +42,7 @@ async fn send_signed(store: &shared::store::Store, request: ApiGw) -> (u16, Valu
         signature: verifier(),
         ..EventConfig::unsigned(store.table())
     };
-    let res = shared::event::handle_event(&cfg, store, request.request())
-        .await
-        .unwrap();
-    (
-        res.status().as_u16(),
-        serde_json::from_slice(res.body().as_ref()).unwrap(),
-    )
+    send_with(&cfg, store, request.request()).await
 }
 
 #[tokio::test]
@@ -198,36 +160,4 @@ async fn a_signed_deployment_refuses_events_by_get_even_with_a_valid_token() {
         "the message says how to fix it: {response}"
     );
     assert_eq!(item_count(&store).await, 0);
-}
-
-#[tokio::test]
-async fn the_answer_webhook_checks_the_token_before_deciding_anything() {
-    let cfg = AnswerConfig::from_env(&[
-        ("VONAGE_NUMBER", "447700900001"),
-        ("VONAGE_SIGNATURE_SECRET", SECRET),
-        ("VONAGE_API_KEY", API_KEY),
-        ("VONAGE_APPLICATION_ID", APPLICATION_ID),
-    ])
-    .unwrap();
-    let request = || {
-        ApiGw::new("GET", "/voice/answer")
-            .query("to", "447700900000")
-            .query("from_user", "Alice")
-    };
-
-    let unsigned = shared::answer::handle_answer(&cfg, request().request())
-        .await
-        .unwrap();
-    assert_eq!(unsigned.status(), 401);
-
-    // Vonage signs GET webhooks too; there is no body, so no payload_hash to check.
-    let mut get_claims = claims(b"");
-    get_claims.as_object_mut().unwrap().remove("payload_hash");
-    let signed = request().header("authorization", &bearer(&get_claims));
-    let res = shared::answer::handle_answer(&cfg, signed.request())
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let ncco: Value = serde_json::from_slice(res.body().as_ref()).unwrap();
-    assert_eq!(ncco[1]["endpoint"][0]["number"], "447700900000");
 }

@@ -1,15 +1,13 @@
 //! The event webhook against real DynamoDB Local: exactly-once transitions, legs that never
 //! move backwards, outcomes that survive `completed`.
 
-mod common;
-
-use common::*;
 use serde_json::json;
-use shared::store::{Conversation, Leg};
+use shared::store::admin::{Conversation, Leg};
+use shared::testkit::*;
 
 async fn replay(store: &shared::store::Store, bodies: &[&str]) {
     for body in bodies {
-        let (status, response) = send(store, post(body)).await;
+        let (status, response) = send(store, post(EVENT, body)).await;
         assert_eq!(status, 200, "{body}: {response}");
     }
 }
@@ -126,12 +124,12 @@ async fn a_redelivered_event_is_acknowledged_as_a_duplicate_and_writes_nothing()
     let store = local_store().await;
     let (_, body) = &tutorial_call()[0];
     assert_eq!(
-        send(&store, post(body)).await,
+        send(&store, post(EVENT, body)).await,
         (200, json!({"result": "stored"}))
     );
     let items = item_count(&store).await;
     assert_eq!(
-        send(&store, post(body)).await,
+        send(&store, post(EVENT, body)).await,
         (200, json!({"result": "duplicate"}))
     );
     assert_eq!(item_count(&store).await, items);
@@ -139,7 +137,7 @@ async fn a_redelivered_event_is_acknowledged_as_a_duplicate_and_writes_nothing()
 
 /// Sends one event of `leg-1` and returns the status code.
 async fn deliver_leg(store: &shared::store::Store, status: &str, time: &str) -> u16 {
-    send(store, post(&leg_event(status, time))).await.0
+    send(store, post(EVENT, &leg_event(status, time))).await.0
 }
 
 fn leg_event(status: &str, time: &str) -> String {
@@ -159,7 +157,7 @@ async fn busy_then_completed_shows_completed_with_outcome_busy() {
     for order in [vec![0, 1, 2, 3], vec![3, 2, 1, 0], vec![0, 3, 1, 2]] {
         let store = local_store().await;
         for i in &order {
-            assert_eq!(send(&store, post(&events[*i])).await.0, 200);
+            assert_eq!(send(&store, post(EVENT, &events[*i])).await.0, 200);
         }
         let conversation = store.conversation("CON-busy").await.unwrap();
         let leg = leg(&conversation, "leg-1");
@@ -202,7 +200,7 @@ async fn between_equal_ranks_the_later_timestamp_wins_whatever_the_order() {
             leg_event("rejected", "2021-03-10T10:00:03.000Z"),
         ];
         for i in order {
-            send(&store, post(&events[i])).await;
+            send(&store, post(EVENT, &events[i])).await;
         }
         let conversation = store.conversation("CON-busy").await.unwrap();
         let leg = leg(&conversation, "leg-1");
@@ -225,7 +223,7 @@ async fn unknown_statuses_and_unknown_event_kinds_are_stored_not_rejected() {
                        "timestamp": "2021-03-10T10:00:02.000Z"});
     for body in [&unknown_status, &unknown_kind, &input] {
         assert_eq!(
-            send(&store, post(&body.to_string())).await,
+            send(&store, post(EVENT, &body.to_string())).await,
             (200, json!({"result": "stored"}))
         );
     }
@@ -269,7 +267,7 @@ async fn get_style_event_delivery_is_stored_like_a_post() {
         ("timestamp", "2021-03-10T10:36:35.585Z"),
     ];
     assert_eq!(
-        send(&store, get(&params)).await,
+        send(&store, get(EVENT, &params)).await,
         (200, json!({"result": "stored"}))
     );
     let conversation = store.conversation(CONVERSATION).await.unwrap();
@@ -290,7 +288,7 @@ async fn events_without_a_conversation_get_a_call_key_of_their_own() {
     let store = local_store().await;
     let body =
         json!({"uuid": "leg-x", "status": "started", "timestamp": "2021-03-10T10:00:00.000Z"});
-    assert_eq!(send(&store, post(&body.to_string())).await.0, 200);
+    assert_eq!(send(&store, post(EVENT, &body.to_string())).await.0, 200);
     let items = scan_all(&store).await;
     let pks: Vec<_> = items
         .iter()
@@ -334,7 +332,7 @@ async fn malformed_events_get_a_400_and_write_nothing() {
         r#"{"uuid":"u","conversation_uuid":"C","timestamp":"9999-12-31T23:59:59-23:59"}"#,
         &json!({"uuid": "u", "conversation_uuid": "C", "status": "x".repeat(2000)}).to_string(),
     ] {
-        let (status, response) = send(&store, post(body)).await;
+        let (status, response) = send(&store, post(EVENT, body)).await;
         assert_eq!(status, 400, "{body:?}");
         assert!(response["error"].is_string(), "{response}");
     }
@@ -354,7 +352,7 @@ async fn dynamodb_unreachable_gives_a_503_so_vonage_retries() {
         aws_sdk_dynamodb::Client::from_conf(config),
         &shared::config::EventConfig::unsigned(reachable.table()),
     );
-    let (status, response) = send(&unreachable, post(&tutorial_call()[0].1)).await;
+    let (status, response) = send(&unreachable, post(EVENT, &tutorial_call()[0].1)).await;
     assert_eq!(status, 503);
     assert!(
         response["error"].as_str().unwrap().contains("retry"),
@@ -370,7 +368,7 @@ async fn a_far_future_event_is_kept_but_cannot_freeze_the_leg() {
                         "direction": "outbound", "duration": "99999", "price": "999.99",
                         "timestamp": "9999-12-30T00:00:00Z"});
     assert_eq!(
-        send(&store, post(&forged.to_string())).await,
+        send(&store, post(EVENT, &forged.to_string())).await,
         (200, json!({"result": "stored"}))
     );
     replay(

@@ -17,8 +17,8 @@ fn config() -> &'static AnswerConfig {
 fuzz_target!(|data: &[u8]| {
     let req = common::request(data);
     if let Ok(params) = shared::webhook::params(&req) {
-        if let Ok(ncco) = shared::answer::answer(config(), &params) {
-            let json = serde_json::to_value(&ncco).expect("NCCO serialises");
+        if let Ok(answer) = shared::answer::answer(config(), &params) {
+            let json = serde_json::to_value(&answer.ncco).expect("NCCO serialises");
             for action in json.as_array().expect("array") {
                 for endpoint in action["endpoint"].as_array().into_iter().flatten() {
                     if endpoint["type"] == "phone" {

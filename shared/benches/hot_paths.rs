@@ -39,9 +39,9 @@ fn benches(c: &mut Criterion) {
     let req = answer_request();
     c.bench_function("answer: GET request → decision → NCCO response", |b| {
         b.iter(|| {
-            let params = shared::webhook::params(black_box(&req)).unwrap();
-            let ncco = shared::answer::answer(&cfg, &params).unwrap();
-            shared::webhook::json_response(lambda_http::http::StatusCode::OK, &ncco)
+            let params = shared::http::params(black_box(&req)).unwrap();
+            let answer = shared::answer::answer(&cfg, &params).unwrap();
+            shared::http::json_response(lambda_http::http::StatusCode::OK, &answer.ncco)
         })
     });
     let req = event_request();
@@ -50,7 +50,7 @@ fn benches(c: &mut Criterion) {
         "event: POST body → CallEvent → DynamoDB writes built",
         |b| {
             b.iter(|| {
-                let params = shared::webhook::params(black_box(&req)).unwrap();
+                let params = shared::http::params(black_box(&req)).unwrap();
                 let event = CallEvent::from_params(&params).unwrap();
                 shared::store::writes(&event, COMPLETED, Some(1_800_000_000), &received).unwrap()
             })

@@ -7,9 +7,8 @@
 use crate::config::{longest_match, AnswerConfig};
 use crate::error::Error;
 use crate::ncco::{Action, Connect, Endpoint, Ncco, Talk};
+use crate::params::{kind_of, opt_str, Params};
 use crate::phone::{mask, NumberError, E164};
-use crate::webhook::{self, json_response, kind_of, opt_str, Params};
-use lambda_http::{http::StatusCode, Body, Request, Response};
 use serde_json::{Map, Value};
 
 /// What the caller hears when the number they asked for is refused.
@@ -199,7 +198,8 @@ impl Decision {
         }
     }
 
-    fn label(&self) -> &'static str {
+    /// A short name for logs and metrics.
+    pub fn label(&self) -> &'static str {
         match self {
             Decision::ConnectPhone(_) => "connect-phone",
             Decision::Refuse(_) => "refuse",
@@ -209,89 +209,57 @@ impl Decision {
     }
 }
 
-/// Answer request → decision → NCCO; parses the request and logs one line per call.
-pub fn answer(cfg: &AnswerConfig, params: &Params) -> Result<Ncco, Error> {
-    let req = AnswerRequest::from_params(params)?;
-    let decision = decide(cfg, &req)?;
-    let caller = match (&req.from_user, &req.from) {
-        (Some(user), _) => mask(user),
-        (None, Some(from)) => mask(from),
-        (None, None) => "unknown".into(),
-    };
-    let destination = req
-        .destination()
-        .ok()
-        .flatten()
-        .map(|d| mask(&d))
-        .unwrap_or_default();
-    let call_uuid = req.uuid.as_deref().unwrap_or("");
-    let conversation_uuid = req.conversation_uuid.as_deref().unwrap_or("");
-    match &decision {
-        Decision::Refuse(reason) => tracing::warn!(
-            call_uuid, conversation_uuid, caller, destination, decision = decision.label(), %reason,
-            "VOICE ANSWER {caller} -> {destination}: refused ({reason})"
-        ),
-        _ => tracing::info!(
-            call_uuid,
-            conversation_uuid,
-            caller,
-            destination,
-            decision = decision.label(),
-            "VOICE ANSWER {caller} -> {destination}: {}",
-            decision.label()
-        ),
-    }
-    Ok(decision.ncco(cfg, &req))
+/// One answered call: what was asked, what was decided, and the NCCO that carries it out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    pub request: AnswerRequest,
+    pub decision: Decision,
+    pub ncco: Ncco,
 }
 
-/// The answer-fn handler: `200` with the NCCO, or a `4xx` JSON error. Never fails: every
-/// error becomes a response, so nothing reaches the runtime as an invocation error.
-pub async fn handle_answer(
-    cfg: &AnswerConfig,
-    req: Request,
-) -> Result<Response<Body>, lambda_http::Error> {
-    let result = cfg
-        .signature
-        .verify(&req)
-        .and_then(|()| webhook::params(&req))
-        .and_then(|params| answer(cfg, &params));
-    Ok(match result {
-        Ok(ncco) => json_response(StatusCode::OK, &ncco),
-        Err(e) => {
-            let error = crate::phone::redact(&e.to_string());
-            tracing::warn!(
-                status = e.status().as_u16(),
-                error,
-                "VOICE ANSWER rejected: {error}"
-            );
-            e.to_response()
+impl Answer {
+    /// Who called, for logs: the app user, or the caller's number masked.
+    pub fn caller(&self) -> String {
+        match (&self.request.from_user, &self.request.from) {
+            (Some(user), _) => mask(user),
+            (None, Some(from)) => mask(from),
+            (None, None) => "unknown".into(),
         }
+    }
+
+    /// The number asked for, masked for logs.
+    pub fn destination(&self) -> String {
+        self.request
+            .destination()
+            .ok()
+            .flatten()
+            .map(|d| mask(&d))
+            .unwrap_or_default()
+    }
+}
+
+/// Answer request parameters → decision → NCCO.
+pub fn answer(cfg: &AnswerConfig, params: &Params) -> Result<Answer, Error> {
+    let request = AnswerRequest::from_params(params)?;
+    let decision = decide(cfg, &request)?;
+    let ncco = decision.ncco(cfg, &request);
+    Ok(Answer {
+        request,
+        decision,
+        ncco,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lambda_http::RequestExt;
     use serde_json::json;
-    use std::collections::HashMap;
 
     const TUTORIAL_NUMBER: &str = "447700900000";
 
-    fn cfg(extra: &[(&'static str, &'static str)]) -> AnswerConfig {
-        struct Vars(Vec<(&'static str, &'static str)>);
-        impl crate::config::Env for Vars {
-            fn get(&self, name: &str) -> Option<String> {
-                self.0
-                    .iter()
-                    .rev()
-                    .find(|(k, _)| *k == name)
-                    .map(|(_, v)| v.to_string())
-            }
-        }
-        let mut vars = vec![("VONAGE_NUMBER", "447700900001")];
-        vars.extend_from_slice(extra);
-        AnswerConfig::from_env(&Vars(vars)).unwrap()
+    fn cfg(extra: &[(&str, &str)]) -> AnswerConfig {
+        let vars = crate::testkit::Vars::new(&[("VONAGE_NUMBER", "447700900001")]).with(extra);
+        AnswerConfig::from_env(&vars).unwrap()
     }
 
     fn app_call(to: &str) -> AnswerRequest {
@@ -616,94 +584,6 @@ mod tests {
                 ..AnswerRequest::default()
             };
             assert_eq!(ncco_json(&cfg, &req)[1]["from"], "447700900001", "{from:?}");
-        }
-    }
-
-    fn get(query: &[(&str, &str)]) -> Request {
-        let map: HashMap<String, String> = query
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        Request::default().with_query_string_parameters(map)
-    }
-
-    fn post(body: Value) -> Request {
-        lambda_http::http::Request::builder()
-            .method("POST")
-            .header("content-type", "application/json")
-            .body(Body::Text(body.to_string()))
-            .unwrap()
-    }
-
-    async fn call(req: Request) -> (u16, Value) {
-        let res = handle_answer(&cfg(&[]), req).await.unwrap();
-        assert_eq!(res.headers()["content-type"], "application/json");
-        (
-            res.status().as_u16(),
-            serde_json::from_slice(res.body().as_ref()).unwrap(),
-        )
-    }
-
-    #[tokio::test]
-    async fn get_answer_request_returns_the_connect_ncco() {
-        let req = get(&[
-            ("to", TUTORIAL_NUMBER),
-            ("from_user", "Alice"),
-            ("uuid", "u1"),
-            ("conversation_uuid", "CON-1"),
-        ]);
-        assert_eq!(call(req).await, (200, connect_ncco(TUTORIAL_NUMBER)));
-    }
-
-    #[tokio::test]
-    async fn get_with_custom_data_as_a_json_string_returns_the_connect_ncco() {
-        let req = get(&[
-            ("from_user", "Alice"),
-            ("custom_data", r#"{"to":"+447700900000"}"#),
-        ]);
-        assert_eq!(call(req).await, (200, connect_ncco(TUTORIAL_NUMBER)));
-    }
-
-    #[tokio::test]
-    async fn post_answer_request_returns_the_connect_ncco() {
-        let req = post(
-            json!({"to": TUTORIAL_NUMBER, "from_user": "Alice", "uuid": "u1", "conversation_uuid": "CON-1",
-                              "region_url": "https://api-eu-1.vonage.com", "endpoint_type": "app"}),
-        );
-        assert_eq!(call(req).await, (200, connect_ncco(TUTORIAL_NUMBER)));
-    }
-
-    #[tokio::test]
-    async fn post_with_custom_data_as_object_and_as_string_returns_the_connect_ncco() {
-        let object = post(json!({"from_user": "Alice", "custom_data": {"to": TUTORIAL_NUMBER}}));
-        assert_eq!(call(object).await, (200, connect_ncco(TUTORIAL_NUMBER)));
-        let string =
-            post(json!({"from_user": "Alice", "custom_data": "{\"to\":\"447700900000\"}"}));
-        assert_eq!(call(string).await, (200, connect_ncco(TUTORIAL_NUMBER)));
-    }
-
-    #[tokio::test]
-    async fn refused_destination_is_still_a_200_with_a_talk_only_ncco() {
-        let req = get(&[("to", "14155550100"), ("from_user", "Alice")]);
-        assert_eq!(call(req).await, (200, refused_ncco()));
-    }
-
-    #[tokio::test]
-    async fn unparseable_requests_get_a_400_with_a_json_error() {
-        let bad = [
-            post(json!({"from_user": "Alice", "custom_data": "{not json"})),
-            post(json!({"from_user": "Alice", "custom_data": "[1]"})),
-            post(json!({"from_user": "Alice", "custom_data": 5})),
-            post(json!({"from_user": {"name": "Alice"}, "to": TUTORIAL_NUMBER})),
-            post(json!({"from_user": "Alice", "custom_data": {"to": ["447700900000"]}})),
-        ];
-        for req in bad {
-            let (status, body) = call(req).await;
-            assert_eq!(status, 400);
-            assert!(
-                body["error"].as_str().is_some_and(|e| !e.is_empty()),
-                "{body}"
-            );
         }
     }
 }

@@ -4,7 +4,7 @@
 //! the variable, so the function stops at init with a message that says what to fix.
 
 use crate::phone::E164;
-use crate::signature::Verifier;
+use crate::signature::{Verifier, DEFAULT_MAX_SKEW_SECONDS, MIN_SECRET_CHARS};
 
 /// Looks a variable up; `std::env::var` in production, a map in tests.
 pub trait Env {
@@ -215,7 +215,7 @@ impl AnswerConfig {
                 DEFAULT_RING_TIMEOUT_SECONDS,
                 120,
             )?,
-            signature: Verifier::from_env(env)?,
+            signature: verifier(env)?,
         })
     }
 }
@@ -245,6 +245,113 @@ fn greeting(env: &impl Env) -> Result<String, ConfigError> {
         });
     }
     Ok(greeting)
+}
+
+/// The signed-webhook check, from `VONAGE_SIGNATURE_SECRET` (unset: unsigned, with a warning;
+/// in Lambda, an error), `VONAGE_API_KEY`, `VONAGE_APPLICATION_ID`,
+/// `SIGNATURE_MAX_SKEW_SECONDS`.
+pub fn verifier(env: &impl Env) -> Result<Verifier, ConfigError> {
+    let get = |name: &str| value(env, name);
+    let max_skew = match get("SIGNATURE_MAX_SKEW_SECONDS") {
+        None => DEFAULT_MAX_SKEW_SECONDS,
+        Some(s) => s.parse().map_err(|_| ConfigError::Invalid {
+            name: "SIGNATURE_MAX_SKEW_SECONDS",
+            reason: format!("`{s}` is not a whole number of seconds"),
+        })?,
+    };
+    let secret = get("VONAGE_SIGNATURE_SECRET");
+    // Fail closed: in Lambda, a function that cannot verify Vonage does not start.
+    let in_lambda = get("AWS_EXECUTION_ENV").is_some_and(|v| v.starts_with("AWS_Lambda_"));
+    match &secret {
+        None if in_lambda => {
+            return Err(ConfigError::Missing(
+                "VONAGE_SIGNATURE_SECRET",
+                "in Lambda every webhook must be verified; set it to the signature secret from the Vonage dashboard",
+            ))
+        }
+        None => tracing::warn!(
+            "VONAGE_SIGNATURE_SECRET is not set: webhooks are NOT verified. Fine for local development, never in production."
+        ),
+        Some(s) if s.chars().count() < MIN_SECRET_CHARS => {
+            return Err(ConfigError::Invalid {
+                name: "VONAGE_SIGNATURE_SECRET",
+                reason: format!(
+                    "{} characters after trimming; a signature secret has at least {MIN_SECRET_CHARS}",
+                    s.chars().count()
+                ),
+            })
+        }
+        Some(_) => {}
+    }
+    Ok(Verifier::new(
+        secret.as_deref(),
+        get("VONAGE_API_KEY"),
+        get("VONAGE_APPLICATION_ID"),
+        max_skew,
+    ))
+}
+
+/// Timeouts well inside Vonage's webhook timeout and the function's: a stalled DynamoDB turns
+/// into a `503` that Vonage retries, not a hung invocation.
+#[cfg(feature = "dynamodb")]
+pub const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+#[cfg(feature = "dynamodb")]
+pub const ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+#[cfg(feature = "dynamodb")]
+pub const OPERATION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The DynamoDB client, built once at init from the variables Lambda sets (`AWS_REGION`,
+/// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`) and
+/// `AWS_ENDPOINT_URL_DYNAMODB` (DynamoDB Local), or `endpoint`, with the timeouts above.
+///
+/// Without aws-config on purpose: its provider chains and profile files cost milliseconds of
+/// cold start (README, "Performance"), and in Lambda the answer is always in the environment.
+/// Elsewhere, export credentials into the environment first.
+#[cfg(feature = "dynamodb")]
+pub fn dynamodb_client(
+    env: &impl Env,
+    endpoint: Option<&str>,
+) -> Result<aws_sdk_dynamodb::Client, ConfigError> {
+    use aws_sdk_dynamodb::config::{timeout::TimeoutConfig, BehaviorVersion, Credentials, Region};
+
+    let var = |name: &str| env.get(name).filter(|v| !v.is_empty());
+    let required = |name: &'static str| {
+        var(name).ok_or(ConfigError::Missing(
+            name,
+            "Lambda sets it; elsewhere export AWS credentials",
+        ))
+    };
+    let region = var("AWS_REGION")
+        .or_else(|| var("AWS_DEFAULT_REGION"))
+        .ok_or(ConfigError::Missing(
+            "AWS_REGION",
+            "Lambda sets it; elsewhere export the table's region",
+        ))?;
+    let credentials = Credentials::new(
+        required("AWS_ACCESS_KEY_ID")?,
+        required("AWS_SECRET_ACCESS_KEY")?,
+        var("AWS_SESSION_TOKEN"),
+        None,
+        "environment",
+    );
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+        .operation_timeout(OPERATION_TIMEOUT)
+        .build();
+    let mut config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(region))
+        .credentials_provider(credentials)
+        .timeout_config(timeouts);
+    let endpoint = endpoint
+        .map(str::to_string)
+        .or_else(|| var("AWS_ENDPOINT_URL_DYNAMODB"))
+        .or_else(|| var("AWS_ENDPOINT_URL"));
+    if let Some(endpoint) = endpoint {
+        config = config.endpoint_url(endpoint);
+    }
+    Ok(aws_sdk_dynamodb::Client::from_conf(config.build()))
 }
 
 /// Everything the event webhook needs besides its DynamoDB client.
@@ -290,7 +397,7 @@ impl EventConfig {
         Ok(Self {
             table_name,
             retention_days,
-            signature: Verifier::from_env(env)?,
+            signature: verifier(env)?,
         })
     }
 }
@@ -476,5 +583,95 @@ mod tests {
                 .is_err()
         );
         assert!(EventConfig::from_env(&[("RETENTION_DAYS", "1")]).is_err());
+    }
+
+    #[test]
+    fn the_secret_reads_from_the_environment() {
+        let signed = verifier(&[
+            (
+                "VONAGE_SIGNATURE_SECRET",
+                "test-signature-secret-0123456789abcdef",
+            ),
+            ("SIGNATURE_MAX_SKEW_SECONDS", "60"),
+        ])
+        .unwrap();
+        assert!(signed.is_signed());
+        assert!(format!("{signed:?}").contains("max_skew: 60"), "{signed:?}");
+        assert!(!verifier(&[("VONAGE_SIGNATURE_SECRET", " ")])
+            .unwrap()
+            .is_signed());
+        assert!(verifier(&[("SIGNATURE_MAX_SKEW_SECONDS", "5m")]).is_err());
+    }
+
+    #[test]
+    fn in_lambda_a_missing_blank_or_short_secret_stops_the_function_at_init() {
+        let lambda = ("AWS_EXECUTION_ENV", "AWS_Lambda_rust");
+        for secret in [
+            None,
+            Some(String::new()),
+            Some(" ".repeat(16)),
+            Some(format!("  {}  ", "s".repeat(15))),
+        ] {
+            let err = match &secret {
+                None => verifier(&[lambda]).unwrap_err(),
+                Some(secret) => {
+                    verifier(&[lambda, ("VONAGE_SIGNATURE_SECRET", secret)]).unwrap_err()
+                }
+            };
+            assert!(
+                err.to_string().starts_with("VONAGE_SIGNATURE_SECRET"),
+                "{secret:?}: {err}"
+            );
+        }
+        let ok = verifier(&[lambda, ("VONAGE_SIGNATURE_SECRET", &"s".repeat(16))]);
+        assert!(ok.unwrap().is_signed());
+    }
+
+    #[test]
+    fn outside_lambda_no_secret_is_unsigned_but_a_short_one_is_still_an_error() {
+        assert!(!verifier(&[("AWS_EXECUTION_ENV", "local")])
+            .unwrap()
+            .is_signed());
+        assert!(verifier(&[("VONAGE_SIGNATURE_SECRET", "short")]).is_err());
+    }
+
+    #[cfg(feature = "dynamodb")]
+    #[test]
+    fn the_client_takes_region_credentials_and_endpoint_from_the_environment() {
+        let env = [
+            ("AWS_REGION", "eu-west-1"),
+            ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+            ("AWS_SECRET_ACCESS_KEY", "secret"),
+            ("AWS_SESSION_TOKEN", "token"),
+            ("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:8000"),
+        ];
+        let client = dynamodb_client(&env, None).unwrap();
+        let conf = client.config();
+        assert_eq!(conf.region().map(|r| r.as_ref()), Some("eu-west-1"));
+        assert_eq!(
+            conf.timeout_config().and_then(|t| t.operation_timeout()),
+            Some(OPERATION_TIMEOUT)
+        );
+    }
+
+    #[cfg(feature = "dynamodb")]
+    #[test]
+    fn missing_region_or_credentials_stop_the_function_at_init() {
+        let no_region = [("AWS_ACCESS_KEY_ID", "a"), ("AWS_SECRET_ACCESS_KEY", "b")];
+        let err = dynamodb_client(&no_region, None).unwrap_err();
+        assert!(
+            err.to_string().starts_with("AWS_REGION is not set"),
+            "{err}"
+        );
+        let no_secret = [
+            ("AWS_DEFAULT_REGION", "us-east-1"),
+            ("AWS_ACCESS_KEY_ID", "a"),
+        ];
+        let err = dynamodb_client(&no_secret, None).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("AWS_SECRET_ACCESS_KEY is not set"),
+            "{err}"
+        );
     }
 }

@@ -6,8 +6,7 @@
 //! (identifiers, timestamps, money).
 
 use crate::error::Error;
-use crate::phone::redact;
-use crate::webhook::{kind_of, opt_str, Params};
+use crate::params::{kind_of, opt_str, Params};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -407,125 +406,6 @@ impl CallEvent {
             _ => None,
         }
     }
-}
-
-/// The event-fn handler: parse, store, answer. `200` once stored or recognised as a
-/// duplicate; `4xx` for a request that cannot be an event (nothing written); `503` when
-/// DynamoDB cannot take it, so that Vonage delivers it again.
-#[cfg(feature = "dynamodb")]
-pub async fn handle_event(
-    cfg: &crate::config::EventConfig,
-    store: &crate::store::Store,
-    req: lambda_http::Request,
-) -> Result<lambda_http::Response<lambda_http::Body>, lambda_http::Error> {
-    use crate::webhook::{body_bytes, json_response, params};
-    use lambda_http::http::StatusCode;
-
-    // A GET's query is not covered by Vonage's signature (`payload_hash` hashes a body), so a
-    // signed deployment takes events by POST only.
-    let signed_get = cfg.signature.is_signed() && req.method() == lambda_http::http::Method::GET;
-    let parsed = if signed_get {
-        Err(Error::SignedGet)
-    } else {
-        cfg.signature.verify(&req)
-    }
-    .and_then(|()| params(&req))
-    .and_then(|params| {
-        let event = CallEvent::from_params(&params)?;
-        // What Vonage sent, as it sent it: the body of a POST, the query of a GET.
-        let raw = match req.method().as_str() {
-            "POST" => String::from_utf8_lossy(body_bytes(&req)).into_owned(),
-            _ => serde_json::Value::Object(params).to_string(),
-        };
-        Ok((event, raw))
-    });
-    let (event, raw) = match parsed {
-        Ok(parsed) => parsed,
-        Err(e) => {
-            let body = redact(&truncate(&String::from_utf8_lossy(body_bytes(&req)), 500));
-            let error = redact(&e.to_string());
-            tracing::warn!(
-                status = e.status().as_u16(),
-                error,
-                body,
-                "VOICE EVENT rejected: {error}"
-            );
-            return Ok(e.to_response());
-        }
-    };
-    let received = Timestamp::now();
-    if !event.may_move_leg(&received) {
-        tracing::warn!(
-            call_uuid = event.uuid.as_deref().unwrap_or(""),
-            conversation_uuid = event.conversation_uuid.as_deref().unwrap_or(""),
-            timestamp = event.timestamp.as_ref().map(Timestamp::as_str).unwrap_or(""),
-            "VOICE EVENT stamped more than {MAX_FUTURE_SECONDS}s ahead of its arrival: kept in the timeline, the leg is left as it is"
-        );
-    }
-    match store.record(&event, &raw, &received).await {
-        Ok(recorded) => {
-            log_event(&event, recorded);
-            let result = match recorded {
-                crate::store::Recorded::New => "stored",
-                crate::store::Recorded::Duplicate => "duplicate",
-            };
-            Ok(json_response(
-                StatusCode::OK,
-                &serde_json::json!({ "result": result }),
-            ))
-        }
-        Err(e) => {
-            tracing::error!(
-                call_uuid = event.uuid.as_deref().unwrap_or(""),
-                conversation_uuid = event.conversation_uuid.as_deref().unwrap_or(""),
-                status = event.kind.name(),
-                error = %e,
-                "VOICE EVENT not stored, answering 503 so Vonage retries: {e}"
-            );
-            Ok(
-                Error::Unavailable("the event could not be stored; retry later".into())
-                    .to_response(),
-            )
-        }
-    }
-}
-
-/// One line per event that a person can read in the `make run` terminal; the same fields go
-/// out as JSON in Lambda.
-#[cfg(feature = "dynamodb")]
-fn log_event(event: &CallEvent, recorded: crate::store::Recorded) {
-    let leg = event.uuid.as_deref().unwrap_or("-");
-    let short_leg = leg.get(..8).unwrap_or(leg);
-    let direction = event.direction.as_deref().unwrap_or("-");
-    let status = event.kind.name();
-    let duration = event.duration.as_ref().map(Decimal::as_str).unwrap_or("");
-    let price = event.price.as_ref().map(Decimal::as_str).unwrap_or("");
-    let to = event
-        .to
-        .as_deref()
-        .map(crate::phone::mask)
-        .unwrap_or_default();
-    let ended = if event.status() == Some(&CallStatus::Completed) {
-        format!(" duration={duration}s price={price}")
-    } else {
-        String::new()
-    };
-    let duplicate = if recorded == crate::store::Recorded::Duplicate {
-        " (duplicate)"
-    } else {
-        ""
-    };
-    tracing::info!(
-        call_uuid = leg,
-        conversation_uuid = event.conversation_uuid.as_deref().unwrap_or(""),
-        direction,
-        status,
-        to,
-        duration,
-        price,
-        duplicate = recorded == crate::store::Recorded::Duplicate,
-        "VOICE EVENT leg {short_leg} {direction} {status}{ended}{duplicate}"
-    );
 }
 
 #[cfg(test)]

@@ -1,17 +1,22 @@
-//! Everything voice-hooks decides, shared by the two Lambda functions.
+//! Everything voice-hooks decides, shared by the Lambda functions.
 //!
-//! The binaries only wire these pieces together at init; every rule lives here, where tests
-//! reach it without a Lambda runtime.
+//! The domain (`ncco`, `phone`, `answer`, `event`, `signature`, `params`, `error`) is pure: no
+//! HTTP types, no I/O. `http` is the one edge that touches lambda_http, with one handler per
+//! function; `store` is the DynamoDB table; `config` turns the environment into typed settings
+//! and clients, once, at init. Arrows point one way: `http` → `store` → domain.
 
 pub mod answer;
 pub mod config;
 pub mod error;
 pub mod event;
+pub mod http;
 pub mod ncco;
+pub mod params;
 pub mod phone;
 pub mod signature;
 #[cfg(feature = "dynamodb")]
 pub mod store;
-pub mod webhook;
+#[cfg(any(test, feature = "test-util"))]
+pub mod testkit;
 
 pub use error::Error;

@@ -5,11 +5,8 @@
 //! (`iat`, and `exp` when present), the body against the `payload_hash` claim, and, when
 //! configured, the API key and application the token was issued for.
 
-use crate::config::{ConfigError, Env};
 use crate::error::Error;
-use crate::webhook::body_bytes;
 use jsonwebtoken::{errors::ErrorKind, Algorithm, DecodingKey, Validation};
-use lambda_http::{http::header::AUTHORIZATION, Request};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -66,53 +63,6 @@ impl PartialEq for Verifier {
 }
 
 impl Verifier {
-    /// `VONAGE_SIGNATURE_SECRET` (unset: unsigned, with a warning), `VONAGE_API_KEY`,
-    /// `VONAGE_APPLICATION_ID`, `SIGNATURE_MAX_SKEW_SECONDS`.
-    pub fn from_env(env: &impl Env) -> Result<Self, ConfigError> {
-        let get = |name: &str| {
-            env.get(name)
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty())
-        };
-        let max_skew = match get("SIGNATURE_MAX_SKEW_SECONDS") {
-            None => DEFAULT_MAX_SKEW_SECONDS,
-            Some(s) => s.parse().map_err(|_| ConfigError::Invalid {
-                name: "SIGNATURE_MAX_SKEW_SECONDS",
-                reason: format!("`{s}` is not a whole number of seconds"),
-            })?,
-        };
-        let secret = get("VONAGE_SIGNATURE_SECRET");
-        // Fail closed: in Lambda, a function that cannot verify Vonage does not start.
-        let in_lambda = get("AWS_EXECUTION_ENV").is_some_and(|v| v.starts_with("AWS_Lambda_"));
-        match &secret {
-            None if in_lambda => {
-                return Err(ConfigError::Missing(
-                    "VONAGE_SIGNATURE_SECRET",
-                    "in Lambda every webhook must be verified; set it to the signature secret from the Vonage dashboard",
-                ))
-            }
-            None => tracing::warn!(
-                "VONAGE_SIGNATURE_SECRET is not set: webhooks are NOT verified. Fine for local development, never in production."
-            ),
-            Some(s) if s.chars().count() < MIN_SECRET_CHARS => {
-                return Err(ConfigError::Invalid {
-                    name: "VONAGE_SIGNATURE_SECRET",
-                    reason: format!(
-                        "{} characters after trimming; a signature secret has at least {MIN_SECRET_CHARS}",
-                        s.chars().count()
-                    ),
-                })
-            }
-            Some(_) => {}
-        }
-        Ok(Self::new(
-            secret.as_deref(),
-            get("VONAGE_API_KEY"),
-            get("VONAGE_APPLICATION_ID"),
-            max_skew,
-        ))
-    }
-
     pub fn new(
         secret: Option<&str>,
         api_key: Option<String>,
@@ -144,24 +94,31 @@ impl Verifier {
         self.key.is_some()
     }
 
-    /// `Ok` if the request carries a valid Vonage token for this body; `401` otherwise.
-    pub fn verify(&self, req: &Request) -> Result<(), Error> {
+    /// `Ok` if `authorization` (the header's bytes) holds a valid Vonage token for `body` (the
+    /// bytes as received); `401` otherwise.
+    pub fn verify(&self, authorization: Option<&[u8]>, body: &[u8]) -> Result<(), Error> {
         let Some(key) = &self.key else { return Ok(()) };
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default()
             .as_secs();
-        self.verify_at(key, req, now).map_err(Error::Unauthorized)
+        self.verify_at(key, authorization, body, now)
+            .map_err(Error::Unauthorized)
     }
 
-    fn verify_at(&self, key: &DecodingKey, req: &Request, now: u64) -> Result<(), String> {
-        let header = req
-            .headers()
-            .get(AUTHORIZATION)
+    fn verify_at(
+        &self,
+        key: &DecodingKey,
+        authorization: Option<&[u8]>,
+        body: &[u8],
+        now: u64,
+    ) -> Result<(), String> {
+        let header = authorization
             .ok_or("missing Authorization header; Vonage signs webhooks with a Bearer token")?;
-        let header = header
-            .to_str()
-            .map_err(|_| "Authorization header is not text")?;
+        let header = std::str::from_utf8(header)
+            .ok()
+            .filter(|h| h.is_ascii())
+            .ok_or("Authorization header is not text")?;
         let (scheme, token) = header
             .trim()
             .split_once(' ')
@@ -199,7 +156,6 @@ impl Verifier {
         }
         // Without a hash, a token would vouch for any body: one leaked token (they live for
         // minutes) could then carry made-up events.
-        let body = body_bytes(req);
         if !body.is_empty() {
             let expected = claims.payload_hash.as_deref().ok_or(
                 "token has no `payload_hash`; a signed request with a body must carry its hash",
@@ -312,64 +268,20 @@ mod hs256 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hmac::Mac;
-    use lambda_http::Body;
     use serde_json::{json, Value};
 
     const SECRET: &str = "test-signature-secret-0123456789abcdef";
 
-    fn now() -> i64 {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_secs() as i64
-    }
+    use crate::testkit::{mint, now};
 
     /// A token as Vonage mints it: HS256, iat, jti, iss, payload_hash, api_key,
     /// application_id, and no exp.
     fn vonage_claims(body: &[u8]) -> Value {
-        json!({
-            "iat": now(),
-            "jti": "8f1d8b4c-0c3e-4f5e-9f5e-2f1c2b3a4d5e",
-            "iss": "Vonage",
-            "payload_hash": hex::encode(Sha256::digest(body)),
-            "api_key": "abcd1234",
-            "application_id": "aaaaaaaa-bbbb-cccc-dddd-0123456789ab",
-        })
-    }
-
-    /// A JWT minted here, independently of the code under test: `alg` is `HS256` or `HS512`.
-    fn mint(alg: &str, secret: &[u8], claims: &Value) -> String {
-        use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-        let header = URL_SAFE_NO_PAD.encode(json!({"alg": alg, "typ": "JWT"}).to_string());
-        let message = format!("{header}.{}", URL_SAFE_NO_PAD.encode(claims.to_string()));
-        let signature = match alg {
-            "HS256" => hmac::Hmac::<Sha256>::new_from_slice(secret)
-                .unwrap()
-                .chain_update(&message)
-                .finalize()
-                .into_bytes()
-                .to_vec(),
-            _ => hmac::Hmac::<sha2::Sha512>::new_from_slice(secret)
-                .unwrap()
-                .chain_update(&message)
-                .finalize()
-                .into_bytes()
-                .to_vec(),
-        };
-        format!("{message}.{}", URL_SAFE_NO_PAD.encode(signature))
+        crate::testkit::vonage_claims(body, "abcd1234", "aaaaaaaa-bbbb-cccc-dddd-0123456789ab")
     }
 
     fn token(claims: &Value) -> String {
         mint("HS256", SECRET.as_bytes(), claims)
-    }
-
-    fn request(authorization: Option<&str>, body: &[u8]) -> Request {
-        let mut builder = lambda_http::http::Request::builder().method("POST");
-        if let Some(value) = authorization {
-            builder = builder.header("authorization", value);
-        }
-        builder.body(Body::Binary(body.to_vec())).unwrap()
     }
 
     fn verifier() -> Verifier {
@@ -382,7 +294,7 @@ mod tests {
     }
 
     fn rejection(authorization: Option<&str>, body: &[u8]) -> String {
-        match verifier().verify(&request(authorization, body)) {
+        match verifier().verify(authorization.map(|a| a.as_bytes()), body) {
             Err(Error::Unauthorized(reason)) => reason,
             other => panic!("expected 401, got {other:?}"),
         }
@@ -393,7 +305,9 @@ mod tests {
     #[test]
     fn a_token_built_exactly_like_vonages_is_accepted() {
         let bearer = format!("Bearer {}", token(&vonage_claims(BODY)));
-        verifier().verify(&request(Some(&bearer), BODY)).unwrap();
+        verifier()
+            .verify(Some(&bearer).map(|a| a.as_bytes()), BODY)
+            .unwrap();
     }
 
     #[test]
@@ -401,14 +315,17 @@ mod tests {
         let mut claims = vonage_claims(b"");
         claims.as_object_mut().unwrap().remove("payload_hash");
         verifier()
-            .verify(&request(Some(&format!("bearer {}", token(&claims))), b""))
+            .verify(
+                Some(&format!("bearer {}", token(&claims))).map(|a| a.as_bytes()),
+                b"",
+            )
             .unwrap();
     }
 
     #[test]
     fn without_a_secret_every_request_passes() {
         assert!(!Verifier::unsigned().is_signed());
-        Verifier::unsigned().verify(&request(None, BODY)).unwrap();
+        Verifier::unsigned().verify(None, BODY).unwrap();
     }
 
     #[test]
@@ -493,7 +410,10 @@ mod tests {
         let mut claims = vonage_claims(BODY);
         claims["iat"] = json!(now() - 290);
         verifier()
-            .verify(&request(Some(&format!("Bearer {}", token(&claims))), BODY))
+            .verify(
+                Some(&format!("Bearer {}", token(&claims))).map(|a| a.as_bytes()),
+                BODY,
+            )
             .unwrap();
         claims.as_object_mut().unwrap().remove("iat");
         assert!(rejection(Some(&format!("Bearer {}", token(&claims))), BODY).contains("`iat`"));
@@ -506,7 +426,10 @@ mod tests {
         assert!(rejection(Some(&format!("Bearer {}", token(&claims))), BODY).contains("expired"));
         claims["exp"] = json!(now() + 60);
         verifier()
-            .verify(&request(Some(&format!("Bearer {}", token(&claims))), BODY))
+            .verify(
+                Some(&format!("Bearer {}", token(&claims))).map(|a| a.as_bytes()),
+                BODY,
+            )
             .unwrap();
     }
 
@@ -523,54 +446,10 @@ mod tests {
         // Not configured: not checked.
         let lenient = Verifier::new(Some(SECRET), None, None, DEFAULT_MAX_SKEW_SECONDS);
         lenient
-            .verify(&request(Some(&format!("Bearer {}", token(&claims))), BODY))
+            .verify(
+                Some(&format!("Bearer {}", token(&claims))).map(|a| a.as_bytes()),
+                BODY,
+            )
             .unwrap();
-    }
-
-    #[test]
-    fn the_secret_reads_from_the_environment() {
-        let signed = Verifier::from_env(&[
-            ("VONAGE_SIGNATURE_SECRET", SECRET),
-            ("SIGNATURE_MAX_SKEW_SECONDS", "60"),
-        ])
-        .unwrap();
-        assert!(signed.is_signed());
-        assert_eq!(signed.max_skew, 60);
-        assert!(!Verifier::from_env(&[("VONAGE_SIGNATURE_SECRET", " ")])
-            .unwrap()
-            .is_signed());
-        assert!(Verifier::from_env(&[("SIGNATURE_MAX_SKEW_SECONDS", "5m")]).is_err());
-    }
-
-    #[test]
-    fn in_lambda_a_missing_blank_or_short_secret_stops_the_function_at_init() {
-        let lambda = ("AWS_EXECUTION_ENV", "AWS_Lambda_rust");
-        for secret in [
-            None,
-            Some(String::new()),
-            Some(" ".repeat(16)),
-            Some(format!("  {}  ", "s".repeat(15))),
-        ] {
-            let err = match &secret {
-                None => Verifier::from_env(&[lambda]).unwrap_err(),
-                Some(secret) => {
-                    Verifier::from_env(&[lambda, ("VONAGE_SIGNATURE_SECRET", secret)]).unwrap_err()
-                }
-            };
-            assert!(
-                err.to_string().starts_with("VONAGE_SIGNATURE_SECRET"),
-                "{secret:?}: {err}"
-            );
-        }
-        let ok = Verifier::from_env(&[lambda, ("VONAGE_SIGNATURE_SECRET", &"s".repeat(16))]);
-        assert!(ok.unwrap().is_signed());
-    }
-
-    #[test]
-    fn outside_lambda_no_secret_is_unsigned_but_a_short_one_is_still_an_error() {
-        assert!(!Verifier::from_env(&[("AWS_EXECUTION_ENV", "local")])
-            .unwrap()
-            .is_signed());
-        assert!(Verifier::from_env(&[("VONAGE_SIGNATURE_SECRET", "short")]).is_err());
     }
 }

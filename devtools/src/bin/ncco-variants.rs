@@ -5,16 +5,13 @@
 
 use serde_json::{json, Value};
 use shared::config::{AnswerConfig, MAX_TALK_CHARS};
+use shared::testkit::Vars;
 use std::process::ExitCode;
 
 /// The configurations whose differences show in an NCCO.
-fn configs() -> Vec<(&'static str, Vec<(&'static str, String)>)> {
-    let base = || vec![("VONAGE_NUMBER", "447700900001".to_string())];
-    let with = |extra: &[(&'static str, &str)]| {
-        let mut vars = base();
-        vars.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
-        vars
-    };
+fn configs() -> Vec<(&'static str, Vars)> {
+    let base = || Vars::new(&[("VONAGE_NUMBER", "447700900001")]);
+    let with = |extra: &[(&str, &str)]| base().with(extra);
     vec![
         ("default", base()),
         ("inbound-user", with(&[("INBOUND_APP_USER", "alice")])),
@@ -70,9 +67,7 @@ fn requests() -> Vec<(String, Value)> {
 fn main() -> ExitCode {
     let mut failures = 0;
     for (config_name, vars) in configs() {
-        let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let env = Vars(vars);
-        let config = match AnswerConfig::from_env(&env) {
+        let config = match AnswerConfig::from_env(&vars) {
             Ok(config) => config,
             Err(e) => {
                 eprintln!("{config_name}: {e}");
@@ -87,7 +82,7 @@ fn main() -> ExitCode {
                 continue;
             };
             match shared::answer::answer(&config, params) {
-                Ok(ncco) => println!("{}", json!({"name": name, "ncco": ncco})),
+                Ok(answer) => println!("{}", json!({"name": name, "ncco": answer.ncco})),
                 Err(e) => {
                     eprintln!("{name}: the answer webhook refused the request: {e}");
                     failures += 1;
@@ -99,16 +94,5 @@ fn main() -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
-    }
-}
-
-struct Vars<'a>(Vec<(&'a str, &'a str)>);
-
-impl shared::config::Env for Vars<'_> {
-    fn get(&self, name: &str) -> Option<String> {
-        self.0
-            .iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| (*v).to_string())
     }
 }

@@ -1,23 +1,29 @@
-//! What both webhooks share at the HTTP edge: turning a request into its parameters, and
-//! building JSON responses.
+//! The HTTP edge: the only code that touches lambda_http. It turns an API Gateway request into
+//! domain inputs (parameters, authorization, body bytes) and a domain result or error into a
+//! response; each function's handler lives here, one module per function.
 //!
 //! Vonage sends webhook parameters either as a query string (`GET`) or as a JSON object body
-//! (`POST`); both arrive here as one JSON object so the parsers after this point see one shape.
+//! (`POST`); both become one JSON object here, so the parsers after this point see one shape.
+
+pub mod answer;
+#[cfg(feature = "dynamodb")]
+pub mod event;
 
 use crate::error::Error;
+use crate::params::{kind_of, Params};
 use lambda_http::{
-    http::{header::CONTENT_TYPE, Method, StatusCode},
+    http::{
+        header::{AUTHORIZATION, CONTENT_TYPE},
+        HeaderValue, Method, StatusCode,
+    },
     Body, Request, RequestExt, Response,
 };
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// Largest body we read. Vonage's webhooks are a few hundred bytes; this bounds what a hostile
 /// client can make us parse and store.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
-
-/// The webhook's parameters, as a JSON object.
-pub type Params = Map<String, Value>;
 
 /// The request's parameters: the query string of a `GET`, the JSON object body of a `POST`.
 pub fn params(req: &Request) -> Result<Params, Error> {
@@ -26,6 +32,16 @@ pub fn params(req: &Request) -> Result<Params, Error> {
         Method::POST => json_body(req),
         ref other => Err(Error::MethodNotAllowed(other.to_string())),
     }
+}
+
+/// The raw body bytes as received (API Gateway's base64 already undone by lambda_http).
+pub fn body_bytes(req: &Request) -> &[u8] {
+    req.body().as_ref()
+}
+
+/// The `Authorization` header's bytes, for `signature::Verifier::verify`.
+pub fn authorization(req: &Request) -> Option<&[u8]> {
+    req.headers().get(AUTHORIZATION).map(HeaderValue::as_bytes)
 }
 
 /// Query parameters as strings. A key given twice is refused: which of the two Vonage meant
@@ -46,11 +62,6 @@ fn query_params(req: &Request) -> Result<Params, Error> {
     Ok(params)
 }
 
-/// The raw body bytes as received (API Gateway's base64 already undone by lambda_http).
-pub fn body_bytes(req: &Request) -> &[u8] {
-    req.body().as_ref()
-}
-
 fn json_body(req: &Request) -> Result<Params, Error> {
     if let Some(content_type) = req.headers().get(CONTENT_TYPE) {
         let content_type = content_type.to_str().unwrap_or("(not text)");
@@ -63,7 +74,10 @@ fn json_body(req: &Request) -> Result<Params, Error> {
     }
     let body = body_bytes(req);
     if body.len() > MAX_BODY_BYTES {
-        return Err(Error::PayloadTooLarge(body.len()));
+        return Err(Error::PayloadTooLarge {
+            size: body.len(),
+            limit: MAX_BODY_BYTES,
+        });
     }
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(Error::BadRequest(
@@ -80,43 +94,34 @@ fn json_body(req: &Request) -> Result<Params, Error> {
     }
 }
 
-/// "a string", "an array", … for error messages.
-pub fn kind_of(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
+/// The status each error answers with.
+pub fn status(error: &Error) -> StatusCode {
+    match error {
+        Error::BadRequest(_) => StatusCode::BAD_REQUEST,
+        Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+        Error::MethodNotAllowed(_) | Error::SignedGet => StatusCode::METHOD_NOT_ALLOWED,
+        Error::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
     }
 }
 
-/// An optional string parameter. Numbers are taken as their decimal text (some clients send
-/// digits unquoted); `null` and `""` are absent; anything else is an error naming the field.
-pub fn opt_str(params: &Params, key: &str) -> Result<Option<String>, Error> {
-    match params.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) if s.is_empty() => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(Value::Number(n)) => Ok(Some(n.to_string())),
-        Some(other) => Err(Error::BadRequest(format!(
-            "`{key}` must be a string, not {}",
-            kind_of(other)
-        ))),
-    }
+/// `{"error": "..."}` with the error's status.
+pub fn error_response(error: &Error) -> Response<Body> {
+    json_response(
+        status(error),
+        &serde_json::json!({ "error": error.to_string() }),
+    )
 }
 
-/// A `200` (or other status) response with a JSON body.
+/// A response with a JSON body.
 pub fn json_response(status: StatusCode, body: &impl Serialize) -> Response<Body> {
     // Serialising our own types cannot fail: they hold only strings, numbers and maps.
     let body = serde_json::to_string(body).unwrap_or_else(|_| "null".into());
     let mut res = Response::new(Body::Text(body));
     *res.status_mut() = status;
-    res.headers_mut().insert(
-        CONTENT_TYPE,
-        lambda_http::http::HeaderValue::from_static("application/json"),
-    );
+    res.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     res
 }
 
@@ -141,6 +146,10 @@ mod tests {
         builder.body(body.into()).unwrap()
     }
 
+    fn status_of(req: &Request) -> u16 {
+        status(&params(req).unwrap_err()).as_u16()
+    }
+
     #[test]
     fn get_parameters_come_from_the_query_string() {
         let params = params(&get(&[("to", "447700900000"), ("from_user", "Alice")])).unwrap();
@@ -150,8 +159,9 @@ mod tests {
 
     #[test]
     fn a_repeated_query_key_is_refused() {
-        let err = params(&get(&[("to", "447700900000"), ("to", "449099000000")])).unwrap_err();
-        assert_eq!(err.status(), 400);
+        let req = get(&[("to", "447700900000"), ("to", "449099000000")]);
+        let err = params(&req).unwrap_err();
+        assert_eq!(status_of(&req), 400);
         assert!(err.to_string().contains("`to`"), "{err}");
     }
 
@@ -170,9 +180,7 @@ mod tests {
     fn post_bodies_that_are_not_a_json_object_are_refused() {
         for body in ["", "  ", "not json", "[1,2]", "\"x\"", "{\"to\":", "null"] {
             assert_eq!(
-                params(&post(Some("application/json"), body))
-                    .unwrap_err()
-                    .status(),
+                status_of(&post(Some("application/json"), body)),
                 400,
                 "{body:?}"
             );
@@ -181,24 +189,19 @@ mod tests {
             Some("application/json"),
             Body::Binary(vec![b'{', 0xff, b'}']),
         );
-        assert_eq!(params(&invalid_utf8).unwrap_err().status(), 400);
+        assert_eq!(status_of(&invalid_utf8), 400);
     }
 
     #[test]
     fn post_with_another_content_type_is_refused() {
         let req = post(Some("application/x-www-form-urlencoded"), "to=447700900000");
-        assert_eq!(params(&req).unwrap_err().status(), 415);
+        assert_eq!(status_of(&req), 415);
     }
 
     #[test]
     fn bodies_over_the_limit_are_refused() {
         let big = format!(r#"{{"x":"{}"}}"#, "a".repeat(MAX_BODY_BYTES));
-        assert_eq!(
-            params(&post(Some("application/json"), big))
-                .unwrap_err()
-                .status(),
-            413
-        );
+        assert_eq!(status_of(&post(Some("application/json"), big)), 413);
     }
 
     #[test]
@@ -207,21 +210,16 @@ mod tests {
             .method("PUT")
             .body(Body::Empty)
             .unwrap();
-        assert_eq!(params(&req).unwrap_err().status(), 405);
+        assert_eq!(status_of(&req), 405);
     }
 
     #[test]
-    fn string_fields_accept_numbers_and_treat_null_and_empty_as_absent() {
-        let params: Params =
-            serde_json::from_str(r#"{"a":"x","b":447700900000,"c":null,"d":"","e":{}}"#).unwrap();
-        assert_eq!(opt_str(&params, "a").unwrap().as_deref(), Some("x"));
-        assert_eq!(
-            opt_str(&params, "b").unwrap().as_deref(),
-            Some("447700900000")
-        );
-        assert_eq!(opt_str(&params, "c").unwrap(), None);
-        assert_eq!(opt_str(&params, "d").unwrap(), None);
-        assert_eq!(opt_str(&params, "missing").unwrap(), None);
-        assert!(opt_str(&params, "e").is_err());
+    fn errors_become_json_with_their_status() {
+        let res = error_response(&Error::BadRequest("body is not JSON".into()));
+        assert_eq!(res.status(), 400);
+        assert_eq!(res.headers()["content-type"], "application/json");
+        assert_eq!(res.body().as_ref(), br#"{"error":"body is not JSON"}"#);
+        assert_eq!(status(&Error::Unavailable("x".into())), 503);
+        assert_eq!(status(&Error::SignedGet), 405);
     }
 }

@@ -1,0 +1,112 @@
+//! event-fn's handler: one Vonage event in, stored exactly once, `200` out.
+
+use super::{authorization, body_bytes, error_response, json_response, params, status};
+use crate::config::EventConfig;
+use crate::error::Error;
+use crate::event::{truncate, CallEvent, CallStatus, Decimal, Timestamp, MAX_FUTURE_SECONDS};
+use crate::phone::{mask, redact};
+use crate::store::{Recorded, Store};
+use lambda_http::{
+    http::{Method, StatusCode},
+    Body, Request, Response,
+};
+
+/// `200` once stored or recognised as a duplicate; `4xx` for a request that cannot be an event
+/// (nothing written); `503` when DynamoDB cannot take it, so that Vonage delivers it again.
+pub async fn handle_event(
+    cfg: &EventConfig,
+    store: &Store,
+    req: Request,
+) -> Result<Response<Body>, lambda_http::Error> {
+    let (event, raw) = match parse(cfg, &req) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            let body = redact(&truncate(&String::from_utf8_lossy(body_bytes(&req)), 500));
+            let error = redact(&e.to_string());
+            let status = status(&e).as_u16();
+            tracing::warn!(status, error, body, "VOICE EVENT rejected: {error}");
+            return Ok(error_response(&e));
+        }
+    };
+    let received = Timestamp::now();
+    if !event.may_move_leg(&received) {
+        tracing::warn!(
+            call_uuid = event.uuid.as_deref().unwrap_or(""),
+            conversation_uuid = event.conversation_uuid.as_deref().unwrap_or(""),
+            timestamp = event.timestamp.as_ref().map(Timestamp::as_str).unwrap_or(""),
+            "VOICE EVENT stamped more than {MAX_FUTURE_SECONDS}s ahead of its arrival: kept in the timeline, the leg is left as it is"
+        );
+    }
+    match store.record(&event, &raw, &received).await {
+        Ok(recorded) => {
+            log_event(&event, recorded);
+            let result = match recorded {
+                Recorded::New => "stored",
+                Recorded::Duplicate => "duplicate",
+            };
+            Ok(json_response(
+                StatusCode::OK,
+                &serde_json::json!({ "result": result }),
+            ))
+        }
+        Err(e) => {
+            tracing::error!(
+                call_uuid = event.uuid.as_deref().unwrap_or(""),
+                conversation_uuid = event.conversation_uuid.as_deref().unwrap_or(""),
+                status = event.kind.name(),
+                error = %e,
+                "VOICE EVENT not stored, answering 503 so Vonage retries: {e}"
+            );
+            Ok(error_response(&Error::Unavailable(
+                "the event could not be stored; retry later".into(),
+            )))
+        }
+    }
+}
+
+/// The event and what Vonage sent, as it sent it: the body of a POST, the query of a GET.
+fn parse(cfg: &EventConfig, req: &Request) -> Result<(CallEvent, String), Error> {
+    // A GET's query is not covered by Vonage's signature (`payload_hash` hashes a body), so a
+    // signed deployment takes events by POST only.
+    if cfg.signature.is_signed() && req.method() == Method::GET {
+        return Err(Error::SignedGet);
+    }
+    cfg.signature.verify(authorization(req), body_bytes(req))?;
+    let params = params(req)?;
+    let event = CallEvent::from_params(&params)?;
+    let raw = match *req.method() {
+        Method::POST => String::from_utf8_lossy(body_bytes(req)).into_owned(),
+        _ => serde_json::Value::Object(params).to_string(),
+    };
+    Ok((event, raw))
+}
+
+/// One line per event that a person can read in the `make run` terminal; the same fields go
+/// out as JSON in Lambda.
+fn log_event(event: &CallEvent, recorded: Recorded) {
+    let leg = event.uuid.as_deref().unwrap_or("-");
+    let short_leg = leg.get(..8).unwrap_or(leg);
+    let direction = event.direction.as_deref().unwrap_or("-");
+    let status = event.kind.name();
+    let duration = event.duration.as_ref().map(Decimal::as_str).unwrap_or("");
+    let price = event.price.as_ref().map(Decimal::as_str).unwrap_or("");
+    let to = event.to.as_deref().map(mask).unwrap_or_default();
+    let ended = if event.status() == Some(&CallStatus::Completed) {
+        format!(" duration={duration}s price={price}")
+    } else {
+        String::new()
+    };
+    let duplicate = recorded == Recorded::Duplicate;
+    let note = if duplicate { " (duplicate)" } else { "" };
+    tracing::info!(
+        call_uuid = leg,
+        conversation_uuid = event.conversation_uuid.as_deref().unwrap_or(""),
+        direction,
+        status,
+        to,
+        duration,
+        price,
+        duplicate,
+        "VOICE EVENT leg {short_leg} {direction} {status}{ended}{note}"
+    );
+}

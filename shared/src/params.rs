@@ -1,0 +1,55 @@
+//! A webhook's parameters as one JSON object, whichever way Vonage delivered them (query
+//! string or JSON body), and the lenient readers the parsers use on them.
+
+use crate::error::Error;
+use serde_json::{Map, Value};
+
+/// The webhook's parameters, as a JSON object.
+pub type Params = Map<String, Value>;
+
+/// "a string", "an array", … for error messages.
+pub fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// An optional string parameter. Numbers are taken as their decimal text (some clients send
+/// digits unquoted); `null` and `""` are absent; anything else is an error naming the field.
+pub fn opt_str(params: &Params, key: &str) -> Result<Option<String>, Error> {
+    match params.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.is_empty() => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(Value::Number(n)) => Ok(Some(n.to_string())),
+        Some(other) => Err(Error::BadRequest(format!(
+            "`{key}` must be a string, not {}",
+            kind_of(other)
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn string_fields_accept_numbers_and_treat_null_and_empty_as_absent() {
+        let params: Params =
+            serde_json::from_str(r#"{"a":"x","b":447700900000,"c":null,"d":"","e":{}}"#).unwrap();
+        assert_eq!(opt_str(&params, "a").unwrap().as_deref(), Some("x"));
+        assert_eq!(
+            opt_str(&params, "b").unwrap().as_deref(),
+            Some("447700900000")
+        );
+        assert_eq!(opt_str(&params, "c").unwrap(), None);
+        assert_eq!(opt_str(&params, "d").unwrap(), None);
+        assert_eq!(opt_str(&params, "missing").unwrap(), None);
+        assert!(opt_str(&params, "e").is_err());
+    }
+}
