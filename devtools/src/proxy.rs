@@ -4,13 +4,16 @@
 //! DynamoDB Local never throttles; this lets tests and the benchmark see exactly what the SDK
 //! sends (round trips per event, retries) against the real emulator behind it.
 
-use crate::wire::read_message;
+use crate::http::{client, response, serve, HttpClient};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::{Request, Response};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use tokio::io::{AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 
 #[derive(Default)]
 struct State {
@@ -37,14 +40,10 @@ impl Proxy {
         let addr = listener.local_addr().expect("proxy address");
         let state = Arc::new(State::default());
         let shared = state.clone();
-        let task = tokio::spawn(async move {
-            while let Ok((client, _)) = listener.accept().await {
-                let state = shared.clone();
-                tokio::spawn(async move {
-                    let _ = serve(client, upstream, state).await;
-                });
-            }
-        });
+        let client = client();
+        let task = tokio::spawn(serve(listener, move |request| {
+            handle(request, upstream, client.clone(), shared.clone())
+        }));
         Self { addr, state, task }
     }
 
@@ -95,53 +94,60 @@ impl Drop for Proxy {
     }
 }
 
-async fn serve(client: TcpStream, upstream: SocketAddr, state: Arc<State>) -> std::io::Result<()> {
-    client.set_nodelay(true)?;
-    let (client_read, mut client_write) = client.into_split();
-    let mut client_read = BufReader::new(client_read);
-    let mut upstream_conn: Option<(
-        BufReader<tokio::net::tcp::OwnedReadHalf>,
-        tokio::net::tcp::OwnedWriteHalf,
-    )> = None;
-    while let Some(request) = read_message(&mut client_read).await? {
-        state.requests.fetch_add(1, Ordering::SeqCst);
-        let operation = request
-            .header("x-amz-target")
-            .and_then(|t| t.rsplit('.').next())
-            .unwrap_or("?")
-            .to_string();
-        if let Ok(mut m) = state.by_operation.lock() {
-            *m.entry(operation).or_default() += 1;
-        }
-        let throttle = state.throttle_always.load(Ordering::SeqCst)
-            || state
-                .throttle_next
-                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-                .is_ok();
-        if throttle {
-            state.throttled.fetch_add(1, Ordering::SeqCst);
-            let response = format!(
-                "HTTP/1.1 400 Bad Request\r\nContent-Type: application/x-amz-json-1.0\r\n\
-                 x-amzn-RequestId: proxy-throttle\r\nContent-Length: {}\r\n\r\n{THROTTLING_BODY}",
-                THROTTLING_BODY.len()
-            );
-            client_write.write_all(response.as_bytes()).await?;
-            continue;
-        }
-        if upstream_conn.is_none() {
-            let stream = TcpStream::connect(upstream).await?;
-            stream.set_nodelay(true)?;
-            let (r, w) = stream.into_split();
-            upstream_conn = Some((BufReader::new(r), w));
-        }
-        let Some((up_read, up_write)) = upstream_conn.as_mut() else {
-            break;
-        };
-        up_write.write_all(&request.encode()).await?;
-        let Some(response) = read_message(up_read).await? else {
-            break;
-        };
-        client_write.write_all(&response.encode()).await?;
+/// Counts the request, answers it with a throttling error if asked to, or forwards it.
+async fn handle(
+    request: Request<Incoming>,
+    upstream: SocketAddr,
+    client: HttpClient,
+    state: Arc<State>,
+) -> Response<Full<Bytes>> {
+    state.requests.fetch_add(1, Ordering::SeqCst);
+    let operation = request
+        .headers()
+        .get("x-amz-target")
+        .and_then(|t| t.to_str().ok())
+        .and_then(|t| t.rsplit('.').next())
+        .unwrap_or("?")
+        .to_string();
+    if let Ok(mut m) = state.by_operation.lock() {
+        *m.entry(operation).or_default() += 1;
     }
-    Ok(())
+    let throttle = state.throttle_always.load(Ordering::SeqCst)
+        || state
+            .throttle_next
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+    if throttle {
+        state.throttled.fetch_add(1, Ordering::SeqCst);
+        return response(
+            400,
+            &[
+                ("content-type", "application/x-amz-json-1.0"),
+                ("x-amzn-requestid", "proxy-throttle"),
+            ],
+            THROTTLING_BODY,
+        );
+    }
+    match forward(request, upstream, &client).await {
+        Ok(answer) => answer,
+        Err(e) => response(502, &[], format!("proxy: {e}")),
+    }
+}
+
+/// The request as it came (method, path, headers, body) to `upstream`, and its answer back.
+async fn forward(
+    request: Request<Incoming>,
+    upstream: SocketAddr,
+    client: &HttpClient,
+) -> Result<Response<Full<Bytes>>, Box<dyn std::error::Error + Send + Sync>> {
+    let (mut parts, body) = request.into_parts();
+    let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+    parts.uri = format!("http://{upstream}{path}").parse()?;
+    let body = body.collect().await?.to_bytes();
+    let answer = client
+        .request(Request::from_parts(parts, Full::new(body)))
+        .await?;
+    let (parts, body) = answer.into_parts();
+    let body = body.collect().await?.to_bytes();
+    Ok(Response::from_parts(parts, Full::new(body)))
 }

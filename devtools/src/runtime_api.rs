@@ -2,12 +2,15 @@
 //! way Lambda does, and measures it: init (exec → first `/next`), each invocation (event handed
 //! over → `/response`), and peak RSS.
 
-use crate::wire::read_message;
+use crate::http::{response, serve};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::{Request, Response};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot, Mutex};
 
 /// What the function sent back for one invocation.
@@ -52,7 +55,9 @@ impl Function {
             outcomes: outcomes_tx,
             first_next: std::sync::Mutex::new(Some(first_tx)),
         });
-        let server = tokio::spawn(serve(listener, shared));
+        let server = tokio::spawn(serve(listener, move |request| {
+            handle(request, shared.clone())
+        }));
         command
             .env("AWS_LAMBDA_RUNTIME_API", addr.to_string())
             .env("AWS_LAMBDA_FUNCTION_NAME", "bench")
@@ -130,88 +135,59 @@ impl Drop for Function {
     }
 }
 
-async fn serve(listener: TcpListener, shared: Arc<Shared>) {
-    while let Ok((stream, _)) = listener.accept().await {
-        let shared = shared.clone();
-        tokio::spawn(async move {
-            let _ = connection(stream, shared).await;
-        });
-    }
-}
-
-fn response(status: &str, headers: &[(&str, String)], body: &[u8]) -> Vec<u8> {
-    let mut head = format!("HTTP/1.1 {status}\r\ncontent-length: {}\r\n", body.len());
-    for (k, v) in headers {
-        head += &format!("{k}: {v}\r\n");
-    }
-    head += "\r\n";
-    let mut bytes = head.into_bytes();
-    bytes.extend_from_slice(body);
-    bytes
-}
-
-async fn connection(stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<()> {
-    stream.set_nodelay(true)?;
-    let (read, mut write) = stream.into_split();
-    let mut read = BufReader::new(read);
-    while let Some(request) = read_message(&mut read).await? {
-        let path = request
-            .start
-            .split_whitespace()
-            .nth(1)
-            .unwrap_or("")
-            .to_string();
-        let reply = if path.ends_with("/runtime/invocation/next") {
-            let now = Instant::now();
-            if let Some(tx) = shared.first_next.lock().ok().and_then(|mut f| f.take()) {
-                let _ = tx.send(now);
-            }
-            let next = shared.events.lock().await.recv().await;
-            let Some((id, payload)) = next else {
-                return Ok(());
-            };
-            let deadline = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap_or_default()
-                .as_millis()
-                + 30_000;
-            let headers = [
-                ("lambda-runtime-aws-request-id", id),
-                ("lambda-runtime-deadline-ms", deadline.to_string()),
-                (
-                    "lambda-runtime-invoked-function-arn",
-                    "arn:aws:lambda:us-east-1:123456789012:function:bench".into(),
-                ),
-                (
-                    "lambda-runtime-trace-id",
-                    "Root=1-00000000-000000000000000000000000;Sampled=0".into(),
-                ),
-                ("content-type", "application/json".into()),
-            ];
-            response("200 OK", &headers, &payload)
-        } else if let Some(rest) = path.strip_prefix("/2018-06-01/runtime/invocation/") {
-            let (id, kind) = rest.split_once('/').unwrap_or((rest, ""));
-            let outcome = Outcome {
-                ok: kind == "response",
-                body: request.body,
-                at: Instant::now(),
-            };
-            let _ = shared.outcomes.send((id.to_string(), outcome)).await;
-            response("202 Accepted", &[], b"{}")
-        } else if path.ends_with("/runtime/init/error") {
-            let outcome = Outcome {
-                ok: false,
-                body: request.body,
-                at: Instant::now(),
-            };
-            let _ = shared.outcomes.send(("init".into(), outcome)).await;
-            response("202 Accepted", &[], b"{}")
-        } else {
-            response("404 Not Found", &[], b"{}")
+/// One Runtime API request: `/next` long-polls for the next event; `/response` and `/error`
+/// report an invocation's outcome.
+async fn handle(request: Request<Incoming>, shared: Arc<Shared>) -> Response<Full<Bytes>> {
+    let path = request.uri().path().to_string();
+    let body = match request.into_body().collect().await {
+        Ok(body) => body.to_bytes().to_vec(),
+        Err(_) => return response(400, &[], "unreadable body"),
+    };
+    if path.ends_with("/runtime/invocation/next") {
+        let now = Instant::now();
+        if let Some(tx) = shared.first_next.lock().ok().and_then(|mut f| f.take()) {
+            let _ = tx.send(now);
+        }
+        let next = shared.events.lock().await.recv().await;
+        let Some((id, payload)) = next else {
+            return response(410, &[], "the harness is gone");
         };
-        write.write_all(&reply).await?;
+        let deadline = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_millis()
+            + 30_000;
+        let deadline = deadline.to_string();
+        let headers = [
+            ("lambda-runtime-aws-request-id", id.as_str()),
+            ("lambda-runtime-deadline-ms", deadline.as_str()),
+            (
+                "lambda-runtime-invoked-function-arn",
+                "arn:aws:lambda:us-east-1:123456789012:function:bench",
+            ),
+            (
+                "lambda-runtime-trace-id",
+                "Root=1-00000000-000000000000000000000000;Sampled=0",
+            ),
+            ("content-type", "application/json"),
+        ];
+        return response(200, &headers, payload);
     }
-    Ok(())
+    let id = if let Some(rest) = path.strip_prefix("/2018-06-01/runtime/invocation/") {
+        let (id, kind) = rest.split_once('/').unwrap_or((rest, ""));
+        (id.to_string(), kind == "response")
+    } else if path.ends_with("/runtime/init/error") {
+        ("init".to_string(), false)
+    } else {
+        return response(404, &[], "{}");
+    };
+    let outcome = Outcome {
+        ok: id.1,
+        body,
+        at: Instant::now(),
+    };
+    let _ = shared.outcomes.send((id.0, outcome)).await;
+    response(202, &[], "{}")
 }
 
 /// Median, min, max of a set of durations.
