@@ -21,16 +21,21 @@ port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 
 scripts/dynamodb-local.sh -- bash -c '
   set -euo pipefail
+  source scripts/watch.sh
   cargo run --quiet -p devtools -- create-table
-  cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$1" >"$2" 2>&1 &
-  watch_pid=$!
-  trap "kill $watch_pid 2>/dev/null || true; wait $watch_pid 2>/dev/null || true" EXIT
+  start_watch "$1" >"$2" 2>&1
+  trap stop_watch EXIT
   for _ in $(seq 1 300); do
     (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && break
     sleep 0.1
   done
   if ! E2E_BASE_URL="http://127.0.0.1:$1" "$3" --ignored --nocapture; then
     echo "--- cargo lambda watch output ---" >&2; cat "$2" >&2; exit 1
+  fi
+  # What make run shows: one short line per webhook, no runtime span around it.
+  expected="VOICE EVENT leg 8aa86e22 outbound completed duration=5s price=0.00833333"
+  if ! grep -qxF "$expected" "$2" || grep -q "Lambda runtime invoke" "$2"; then
+    echo "the local log lines are not what make run promises:" >&2; cat "$2" >&2; exit 1
   fi
 ' e2e "$port" "$(mktemp -t e2e-watch.XXXXXX.log)" "$exe"
 

@@ -9,18 +9,19 @@ cd "$(dirname "$0")/.."
 function="${1:-answer-fn}"
 cargo build --quiet --profile tools -p devtools --bin bench
 
+# Each variant changes one setting of the shipped [profile.release] (Cargo.toml).
 variants=(
-  "shipped (lto=fat, codegen-units=1, panic=abort, opt-level=3)|"
+  "shipped [profile.release]|"
   "lto=thin|--config profile.release.lto=\"thin\""
   "no LTO, codegen-units=16|--config profile.release.lto=false --config profile.release.codegen-units=16"
   "panic=unwind|--config profile.release.panic=\"unwind\""
-  "opt-level=s|--config profile.release.opt-level=\"s\""
+  "opt-level=3|--config profile.release.opt-level=3"
 )
 for variant in "${variants[@]}"; do
   name="${variant%%|*}" flags="${variant#*|}"
   dir="target/variants/$(echo "$name" | tr -c 'a-z0-9' '-')"
   # shellcheck disable=SC2086
-  CARGO_TARGET_DIR="$dir" cargo build --quiet --release -p "$function" $flags
+  CARGO_TARGET_DIR="$dir" cargo build --locked --quiet --release -p "$function" $flags
   size=$(stat -c %s "$dir/release/$function")
   echo "## $name: $function $size bytes"
   if [[ "$function" == answer-fn ]]; then

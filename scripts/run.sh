@@ -8,18 +8,16 @@ port="${PORT:-9000}"
 
 exec scripts/dynamodb-local.sh --db-path .dynamodb --port "$DYNAMODB_PORT" -- bash -c '
   set -euo pipefail
+  source scripts/watch.sh
   cargo run --quiet -p devtools -- create-table
-  cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$0" &
-  watch_pid=$!
-  # cargo lambda watch runs each function as a child process: stopping the cargo-lambda
-  # process by its id stops them too.
-  trap "kill $watch_pid 2>/dev/null; wait $watch_pid 2>/dev/null" EXIT
+  start_watch "$0"
+  trap stop_watch EXIT
   trap "exit 130" INT TERM
   cat <<MSG
 
 voice-hooks is serving (functions compile on their first request):
   answer webhook  GET|POST http://127.0.0.1:$0/voice/answer
-  event webhook   GET|POST http://127.0.0.1:$0/voice/event
+  event webhook   GET|POST http://127.0.0.1:$0/voice/event  (POST only once signed)
   VONAGE_NUMBER=$VONAGE_NUMBER  TABLE_NAME=$TABLE_NAME  DynamoDB Local $AWS_ENDPOINT_URL_DYNAMODB
 
 Try:
@@ -27,5 +25,5 @@ Try:
 
 Ctrl-C stops everything.
 MSG
-  wait $watch_pid
+  wait "$WATCH_PID"
 ' "$port"

@@ -1,13 +1,13 @@
 //! event-fn: Vonage reports call status changes; we store each one in DynamoDB.
 
-use lambda_http::{run, service_fn, tracing, Error};
+use lambda_http::{run, service_fn, Error};
 use shared::config::{dynamodb_client, EventConfig, ProcessEnv};
 use shared::http::event::handle_event;
 use shared::store::Store;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    tracing::init_default_subscriber();
+    shared::http::logging::init();
     let config = EventConfig::from_env(&ProcessEnv)?;
     let store = Store::new(dynamodb_client(&ProcessEnv, None)?, &config);
     run(service_fn(|req| handle_event(&config, &store, req))).await

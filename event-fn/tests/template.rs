@@ -190,7 +190,19 @@ fn both_functions_are_arm64_rust_builds_of_their_own_binary() {
         let f = resource(&t, function);
         assert_eq!(f["Metadata"]["BuildMethod"], "rust-cargolambda");
         assert_eq!(f["Metadata"]["BuildProperties"]["Binary"], binary);
-        assert_eq!(f["Properties"]["CodeUri"], ".");
+        // sam build compiles in CodeUri: the package's own folder resolves features for that
+        // package alone, as `make build -p` does (the workspace root would unify them).
+        let code_uri = f["Properties"]["CodeUri"].as_str().unwrap();
+        assert_eq!(code_uri.trim_end_matches('/'), binary, "{function}");
+        let manifest = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join(code_uri)
+            .join("Cargo.toml");
+        let manifest = std::fs::read_to_string(&manifest).unwrap();
+        assert!(
+            manifest.contains(&format!("name = \"{binary}\"")),
+            "{function}"
+        );
         let timeout = f["Properties"]["Timeout"].as_u64().unwrap();
         assert!(
             timeout < 10,

@@ -8,6 +8,7 @@
 pub mod answer;
 #[cfg(feature = "dynamodb")]
 pub mod event;
+pub mod logging;
 
 use crate::error::Error;
 use crate::params::{kind_of, Params};
