@@ -16,7 +16,7 @@ fn config() -> &'static AnswerConfig {
 
 fuzz_target!(|data: &[u8]| {
     let req = common::request(data);
-    if let Ok(params) = shared::webhook::params(&req) {
+    if let Ok(params) = shared::http::params(&req) {
         if let Ok(answer) = shared::answer::answer(config(), &params) {
             let json = serde_json::to_value(&answer.ncco).expect("NCCO serialises");
             for action in json.as_array().expect("array") {

@@ -10,7 +10,7 @@ mod common;
 
 fuzz_target!(|data: &[u8]| {
     let req = common::request(data);
-    if let Ok(params) = shared::webhook::params(&req) {
+    if let Ok(params) = shared::http::params(&req) {
         if let Ok(event) = shared::event::CallEvent::from_params(&params) {
             assert!(!event.kind.name().is_empty());
             assert!(event.kind.name().len() <= shared::event::MAX_STATUS_LEN);
