@@ -300,6 +300,33 @@ pub const ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(
 #[cfg(feature = "dynamodb")]
 pub const OPERATION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
+/// The root certificates AWS endpoints chain to (Amazon Root CA 1–4, Starfield Services Root
+/// CA G2), compiled in: the SDK's default client reads and parses the system's whole store
+/// (about 150 files) at every cold start, for authorities an AWS endpoint never presents.
+#[cfg(feature = "dynamodb")]
+pub const AWS_ROOT_CERTIFICATES: &str = include_str!("../certs/aws-roots.pem");
+
+/// The SDK's HTTPS client (rustls on aws-lc, full certificate verification) trusting exactly
+/// the roots in `pem`.
+#[cfg(feature = "dynamodb")]
+pub fn https_client(pem: &str) -> Result<aws_sdk_dynamodb::config::SharedHttpClient, ConfigError> {
+    use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
+    let trust = TrustStore::empty()
+        .with_native_roots(false)
+        .with_pem_certificate(pem.as_bytes());
+    let context = TlsContext::builder()
+        .with_trust_store(trust)
+        .build()
+        .map_err(|e| ConfigError::Invalid {
+            name: "AWS_ROOT_CERTIFICATES",
+            reason: e.to_string(),
+        })?;
+    Ok(aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
+        .tls_context(context)
+        .build_https())
+}
+
 /// The DynamoDB client, built once at init from the variables Lambda sets (`AWS_REGION`,
 /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`) and
 /// `AWS_ENDPOINT_URL_DYNAMODB` (DynamoDB Local), or `endpoint`, with the timeouts above.
@@ -311,6 +338,16 @@ pub const OPERATION_TIMEOUT: std::time::Duration = std::time::Duration::from_sec
 pub fn dynamodb_client(
     env: &impl Env,
     endpoint: Option<&str>,
+) -> Result<aws_sdk_dynamodb::Client, ConfigError> {
+    dynamodb_client_over(env, endpoint, https_client(AWS_ROOT_CERTIFICATES)?)
+}
+
+/// As `dynamodb_client`, over the given HTTP client.
+#[cfg(feature = "dynamodb")]
+pub fn dynamodb_client_over(
+    env: &impl Env,
+    endpoint: Option<&str>,
+    http_client: aws_sdk_dynamodb::config::SharedHttpClient,
 ) -> Result<aws_sdk_dynamodb::Client, ConfigError> {
     use aws_sdk_dynamodb::config::{timeout::TimeoutConfig, BehaviorVersion, Credentials, Region};
 
@@ -343,6 +380,7 @@ pub fn dynamodb_client(
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(region))
         .credentials_provider(credentials)
+        .http_client(http_client)
         .timeout_config(timeouts);
     let endpoint = endpoint
         .map(str::to_string)
@@ -673,5 +711,38 @@ mod tests {
                 .starts_with("AWS_SECRET_ACCESS_KEY is not set"),
             "{err}"
         );
+    }
+
+    #[cfg(feature = "dynamodb")]
+    #[test]
+    fn the_trust_store_holds_exactly_the_roots_aws_endpoints_chain_to() {
+        use base64::{engine::general_purpose::STANDARD, Engine};
+        use sha2::{Digest, Sha256};
+        // Amazon Trust Services' published SHA-256 fingerprints.
+        let published = [
+            "8ecde6884f3d87b1125ba31ac3fcb13d7016de7f57cc904fe1cb97c6ae98196e", // Amazon Root CA 1
+            "1ba5b2aa8c65401a82960118f80bec4f62304d83cec4713a19c39c011ea46db4", // Amazon Root CA 2
+            "18ce6cfe7bf14e60b2e347b8dfe868cb31d02ebb3ada271569f50343b46db3a4", // Amazon Root CA 3
+            "e35d28419ed02025cfa69038cd623962458da5c695fbdea3c22b0bfb25897092", // Amazon Root CA 4
+            "568d6905a2c88708a4b3025190edcfedb1974a606a13c6e5290fcb2ae63edab5", // Starfield Services G2
+        ];
+        let mut fingerprints = Vec::new();
+        let mut block: Option<String> = None;
+        for line in AWS_ROOT_CERTIFICATES.lines() {
+            match line {
+                "-----BEGIN CERTIFICATE-----" => block = Some(String::new()),
+                "-----END CERTIFICATE-----" => {
+                    let der = STANDARD.decode(block.take().unwrap()).unwrap();
+                    fingerprints.push(hex::encode(Sha256::digest(der)));
+                }
+                _ => {
+                    if let Some(b64) = block.as_mut() {
+                        b64.push_str(line.trim());
+                    }
+                }
+            }
+        }
+        assert_eq!(fingerprints, published);
+        assert!(https_client(AWS_ROOT_CERTIFICATES).is_ok());
     }
 }
