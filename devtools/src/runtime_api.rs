@@ -41,8 +41,13 @@ pub struct Function {
 
 impl Function {
     /// Starts `command` with `AWS_LAMBDA_RUNTIME_API` pointing at a new local Runtime API and
-    /// the variables Lambda always sets.
-    pub async fn start(mut command: Command) -> Self {
+    /// the variables Lambda always sets; its output is discarded.
+    pub async fn start(command: Command) -> Self {
+        Self::start_with_stdout(command, Stdio::null()).await
+    }
+
+    /// As `start`, with the function's stdout (its logs and metrics) going to `stdout`.
+    pub async fn start_with_stdout(mut command: Command, stdout: Stdio) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind runtime API");
@@ -70,7 +75,7 @@ impl Function {
             // Lambda sets both; boto3 reads only the second.
             .env("AWS_REGION", "us-east-1")
             .env("AWS_DEFAULT_REGION", "us-east-1")
-            .stdout(Stdio::null())
+            .stdout(stdout)
             .stderr(Stdio::null());
         let started = Instant::now();
         let child = command.spawn().expect("start function");
@@ -188,6 +193,34 @@ async fn handle(request: Request<Incoming>, shared: Arc<Shared>) -> Response<Ful
     };
     let _ = shared.outcomes.send((id.0, outcome)).await;
     response(202, &[], "{}")
+}
+
+/// Runs `command` as Lambda would for each payload in turn and returns each invocation's
+/// response body and what the function wrote to stdout, once it has stopped.
+pub async fn run_capturing_stdout(
+    command: Command,
+    payloads: &[Vec<u8>],
+) -> (Vec<Vec<u8>>, String) {
+    let path = std::env::temp_dir().join(format!(
+        "function-stdout-{}-{}.log",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos()
+    ));
+    let file = std::fs::File::create(&path).expect("stdout file");
+    let mut function = Function::start_with_stdout(command, Stdio::from(file)).await;
+    function.init().await;
+    let mut bodies = Vec::with_capacity(payloads.len());
+    for payload in payloads {
+        let (_, outcome) = function.invoke(payload.clone()).await;
+        bodies.push(outcome.body);
+    }
+    drop(function);
+    let stdout = std::fs::read_to_string(&path).unwrap_or_default();
+    let _ = std::fs::remove_file(&path);
+    (bodies, stdout)
 }
 
 /// Median, min, max of a set of durations.

@@ -304,3 +304,87 @@ fn call_limits_are_parameters_within_vonages_ranges_and_concurrency_is_off_by_de
         );
     }
 }
+
+/// The text of a `!Sub` (`${Name}` replaced by `Name`).
+fn substituted(value: &Value) -> String {
+    let text = match value {
+        Value::Tagged(tagged) if tagged.tag == "!Sub" => tagged.value.as_str().unwrap().to_string(),
+        other => panic!("expected !Sub, got {other:?}"),
+    };
+    let mut out = String::new();
+    let mut rest = text.as_str();
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let end = rest[start..].find('}').unwrap() + start;
+        out.push_str(&rest[start + 2..end]);
+        rest = &rest[end + 1..];
+    }
+    out + rest
+}
+
+#[test]
+fn the_dashboard_shows_what_the_functions_emit_and_every_alarm_notifies_the_topic() {
+    let t = template();
+    let body = substituted(&resource(&t, "Dashboard")["Properties"]["DashboardBody"]);
+    let dashboard: serde_json::Value = serde_json::from_str(&body).expect("the dashboard is JSON");
+    let widgets = dashboard["widgets"].as_array().unwrap();
+    let titles: BTreeSet<&str> = widgets
+        .iter()
+        .map(|w| w["properties"]["title"].as_str().unwrap())
+        .collect();
+    for wanted in [
+        "Calls by outcome",
+        "Refused calls by reason",
+        "Minutes and spend per hour",
+        "Webhook errors",
+        "p99 latency (ms)",
+        "Throttles",
+    ] {
+        assert!(titles.contains(wanted), "no widget {wanted}: {titles:?}");
+    }
+    // Every VoiceHooks metric on the dashboard is one the handlers emit.
+    let emitted = [
+        "Answers",
+        "Events",
+        "WebhookErrors",
+        "CompletedLegs",
+        "LegSeconds",
+        "LegPrice",
+        "DynamoDbLatency",
+    ];
+    for widget in widgets {
+        for metric in widget["properties"]["metrics"].as_array().unwrap() {
+            if metric[0] == "VoiceHooks" {
+                let name = metric[1].as_str().unwrap();
+                assert!(emitted.contains(&name), "{name} is not emitted");
+            }
+        }
+    }
+
+    let alarms: Vec<(&str, &Value)> = t["Resources"]
+        .as_mapping()
+        .unwrap()
+        .iter()
+        .filter(|(_, r)| r["Type"] == "AWS::CloudWatch::Alarm")
+        .map(|(name, r)| (name.as_str().unwrap(), r))
+        .collect();
+    let names: BTreeSet<&str> = alarms.iter().map(|(n, _)| *n).collect();
+    for wanted in [
+        "EventErrorsAlarm",
+        "DynamoDbThrottlingAlarm",
+        "RefusedCallsSpikeAlarm",
+        "SpendPerHourAlarm",
+    ] {
+        assert!(names.contains(wanted), "no alarm {wanted}");
+    }
+    for (name, alarm) in alarms {
+        assert_eq!(
+            reference(&alarm["Properties"]["AlarmActions"][0]),
+            "AlarmTopic",
+            "{name}"
+        );
+    }
+    let subscription = resource(&t, "AlarmEmailSubscription");
+    assert_eq!(subscription["Condition"], "NotifyByEmail");
+    assert_eq!(t["Parameters"]["AlarmEmail"]["Default"], "");
+}

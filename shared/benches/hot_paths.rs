@@ -1,5 +1,6 @@
 //! The work each webhook does per request besides I/O, in process: the answer decision with
-//! its NCCO serialised, and an event parsed with its DynamoDB writes built.
+//! its NCCO serialised, an event parsed with its DynamoDB writes built, and the EMF metrics
+//! document an invocation writes in Lambda.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use lambda_http::{Body, Request, RequestExt};
@@ -53,6 +54,22 @@ fn benches(c: &mut Criterion) {
                 let params = shared::http::params(black_box(&req)).unwrap();
                 let event = CallEvent::from_params(&params).unwrap();
                 shared::store::writes(&event, COMPLETED, Some(1_800_000_000), &received).unwrap()
+            })
+        },
+    );
+    let params = shared::http::params(&req).unwrap();
+    let event = CallEvent::from_params(&params).unwrap();
+    let stored = Ok(shared::store::Recorded::New);
+    c.bench_function(
+        "event: EMF metrics document for a stored completed leg",
+        |b| {
+            b.iter(|| {
+                let emf = shared::http::event::metrics(
+                    black_box(&event),
+                    &stored,
+                    std::time::Duration::from_micros(700),
+                );
+                emf.document(1_700_000_000_000)
             })
         },
     );

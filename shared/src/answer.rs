@@ -107,6 +107,18 @@ impl std::fmt::Display for Refusal {
     }
 }
 
+impl Refusal {
+    /// A short, bounded name for metrics.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Refusal::NoDestination => "no-destination",
+            Refusal::Invalid(_) => "invalid",
+            Refusal::NotAllowed => "not-allowed",
+            Refusal::Blocked(_) => "blocked",
+        }
+    }
+}
+
 /// What to do with the call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {

@@ -172,6 +172,8 @@ pub struct AnswerConfig {
     /// `timeout` of every connect: how long the callee's phone rings, in seconds.
     pub ring_timeout_seconds: u32,
     pub signature: Verifier,
+    /// Write CloudWatch EMF metrics to stdout: in Lambda only, so `make run` stays readable.
+    pub metrics: bool,
 }
 
 impl AnswerConfig {
@@ -216,6 +218,7 @@ impl AnswerConfig {
                 120,
             )?,
             signature: verifier(env)?,
+            metrics: in_lambda(env),
         })
     }
 }
@@ -247,6 +250,12 @@ fn greeting(env: &impl Env) -> Result<String, ConfigError> {
     Ok(greeting)
 }
 
+/// Whether this process runs in AWS Lambda (`AWS_EXECUTION_ENV=AWS_Lambda_…`, which Lambda sets
+/// and `cargo lambda watch` does not).
+pub fn in_lambda(env: &impl Env) -> bool {
+    value(env, "AWS_EXECUTION_ENV").is_some_and(|v| v.starts_with("AWS_Lambda_"))
+}
+
 /// The signed-webhook check, from `VONAGE_SIGNATURE_SECRET` (unset: unsigned, with a warning;
 /// in Lambda, an error), `VONAGE_API_KEY`, `VONAGE_APPLICATION_ID`,
 /// `SIGNATURE_MAX_SKEW_SECONDS`.
@@ -261,9 +270,8 @@ pub fn verifier(env: &impl Env) -> Result<Verifier, ConfigError> {
     };
     let secret = get("VONAGE_SIGNATURE_SECRET");
     // Fail closed: in Lambda, a function that cannot verify Vonage does not start.
-    let in_lambda = get("AWS_EXECUTION_ENV").is_some_and(|v| v.starts_with("AWS_Lambda_"));
     match &secret {
-        None if in_lambda => {
+        None if in_lambda(env) => {
             return Err(ConfigError::Missing(
                 "VONAGE_SIGNATURE_SECRET",
                 "in Lambda every webhook must be verified; set it to the signature secret from the Vonage dashboard",
@@ -399,6 +407,8 @@ pub struct EventConfig {
     /// Items get an `expires_at` this many days after they are written; `None` keeps them.
     pub retention_days: Option<u32>,
     pub signature: Verifier,
+    /// Write CloudWatch EMF metrics to stdout: in Lambda only, so `make run` stays readable.
+    pub metrics: bool,
 }
 
 impl EventConfig {
@@ -409,6 +419,7 @@ impl EventConfig {
             table_name: table_name.to_string(),
             retention_days: None,
             signature: Verifier::unsigned(),
+            metrics: false,
         }
     }
 
@@ -436,6 +447,7 @@ impl EventConfig {
             table_name,
             retention_days,
             signature: verifier(env)?,
+            metrics: in_lambda(env),
         })
     }
 }
@@ -593,6 +605,21 @@ mod tests {
                 "{err}"
             );
         }
+    }
+
+    #[test]
+    fn metrics_are_written_in_lambda_only() {
+        let local = [("VONAGE_NUMBER", "447700900001"), ("TABLE_NAME", "calls")];
+        assert!(!AnswerConfig::from_env(&local).unwrap().metrics);
+        assert!(!EventConfig::from_env(&local).unwrap().metrics);
+        let lambda = [
+            ("VONAGE_NUMBER", "447700900001"),
+            ("TABLE_NAME", "calls"),
+            ("AWS_EXECUTION_ENV", "AWS_Lambda_provided.al2023"),
+            ("VONAGE_SIGNATURE_SECRET", "a-signature-secret-0123456789"),
+        ];
+        assert!(AnswerConfig::from_env(&lambda).unwrap().metrics);
+        assert!(EventConfig::from_env(&lambda).unwrap().metrics);
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod config;
 pub mod error;
 pub mod event;
 pub mod http;
+pub mod metrics;
 pub mod ncco;
 pub mod params;
 pub mod phone;

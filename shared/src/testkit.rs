@@ -130,6 +130,48 @@ pub const CONVERSATION: &str = "CON-1a28b1f8-0831-44e6-8d58-42739e7d4c77";
 pub const APP_LEG: &str = "2da93da3-bcac-47ee-b48e-4a18fae7db08";
 pub const PHONE_LEG: &str = "8aa86e22-8d45-4201-b8d8-3dcd76e76429";
 
+/// The EMF documents (lines with an `_aws` member) among a function's stdout lines.
+pub fn emf_documents(stdout: &str) -> Vec<String> {
+    stdout
+        .lines()
+        .filter(|line| serde_json::from_str::<Value>(line).is_ok_and(|v| v.get("_aws").is_some()))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Validates EMF documents with `scripts/check_emf.py` (the published schema and the
+/// specification's other rules), run by the project's venv; panics with its verdict if not.
+pub fn assert_valid_emf(documents: &[String]) {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let python = root.join(".venv/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run `make test` (it installs the venv)",
+        python.display()
+    );
+    let mut child = Command::new(python)
+        .arg(root.join("scripts/check_emf.py"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("scripts/check_emf.py");
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(documents.join("\n").as_bytes())
+            .expect("write documents");
+    }
+    let output = child.wait_with_output().expect("check_emf.py");
+    assert!(
+        output.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 /// JSON arrays nested `depth` deep, to try a parser's recursion limit.
 pub fn nested_json(depth: usize) -> String {
     format!("{}{}", "[".repeat(depth), "]".repeat(depth))

@@ -1,8 +1,11 @@
 //! answer-fn's handler: Vonage's answer request in, the NCCO out.
 
-use super::{authorization, body_bytes, error_response, json_response, params, status};
+use super::{
+    authorization, body_bytes, error_metrics, error_response, json_response, params, status,
+};
 use crate::answer::{answer, Answer, Decision};
 use crate::config::AnswerConfig;
+use crate::metrics::Emf;
 use crate::phone::redact;
 use lambda_http::{http::StatusCode, Body, Request, Response};
 
@@ -17,6 +20,9 @@ pub async fn handle_answer(
         .verify(authorization(&req), body_bytes(&req))
         .and_then(|()| params(&req))
         .and_then(|params| answer(cfg, &params));
+    if cfg.metrics {
+        metrics(&result).emit();
+    }
     Ok(match result {
         Ok(answer) => {
             log_answer(&answer);
@@ -29,6 +35,30 @@ pub async fn handle_answer(
             error_response(&e)
         }
     })
+}
+
+/// `Answers` by decision and refusal reason, or `WebhookErrors` by kind.
+pub fn metrics(result: &Result<Answer, crate::error::Error>) -> Emf {
+    let emf = Emf::new("answer");
+    match result {
+        Ok(answer) => {
+            let reason = match &answer.decision {
+                Decision::Refuse(refusal) => refusal.code(),
+                _ => "none",
+            };
+            emf.dimension("Decision", answer.decision.label())
+                .dimension("Reason", reason)
+                .count(
+                    &[
+                        &["Function", "Decision"],
+                        &["Function", "Decision", "Reason"],
+                    ],
+                    "Answers",
+                    1,
+                )
+        }
+        Err(e) => error_metrics(emf, e),
+    }
 }
 
 /// One line per call, numbers masked: `VOICE ANSWER alice -> ********0000: connect-phone`.

@@ -1,15 +1,19 @@
 //! event-fn's handler: one Vonage event in, stored exactly once, `200` out.
 
-use super::{authorization, body_bytes, error_response, json_response, params, status};
+use super::{
+    authorization, body_bytes, error_metrics, error_response, json_response, params, status,
+};
 use crate::config::EventConfig;
 use crate::error::Error;
 use crate::event::{truncate, CallEvent, CallStatus, Decimal, Timestamp, MAX_FUTURE_SECONDS};
+use crate::metrics::{Emf, Unit};
 use crate::phone::{mask, redact};
 use crate::store::{Recorded, Store};
 use lambda_http::{
     http::{Method, StatusCode},
     Body, Request, Response,
 };
+use std::time::Instant;
 
 /// `200` once stored or recognised as a duplicate; `4xx` for a request that cannot be an event
 /// (nothing written); `503` when DynamoDB cannot take it, so that Vonage delivers it again.
@@ -25,6 +29,10 @@ pub async fn handle_event(
             let error = redact(&e.to_string());
             let status = status(&e).as_u16();
             tracing::warn!(status, error, body, "VOICE EVENT rejected: {error}");
+            if cfg.metrics {
+                let emf = Emf::new("event").dimension("Result", "rejected");
+                error_metrics(events(emf), &e).emit();
+            }
             return Ok(error_response(&e));
         }
     };
@@ -37,7 +45,12 @@ pub async fn handle_event(
             "VOICE EVENT stamped more than {MAX_FUTURE_SECONDS}s ahead of its arrival: kept in the timeline, the leg is left as it is"
         );
     }
-    match store.record(&event, &raw, &received).await {
+    let started = Instant::now();
+    let recorded = store.record(&event, &raw, &received).await;
+    if cfg.metrics {
+        metrics(&event, &recorded, started.elapsed()).emit();
+    }
+    match recorded {
         Ok(recorded) => {
             log_event(&event, recorded);
             let result = match recorded {
@@ -62,6 +75,55 @@ pub async fn handle_event(
             )))
         }
     }
+}
+
+/// `Events` by result (and reason, for rejections) under `Function` and `Function, Result`.
+fn events(emf: Emf) -> Emf {
+    emf.count(
+        &[&["Function", "Result"], &["Function", "Result", "Reason"]],
+        "Events",
+        1,
+    )
+}
+
+/// One stored (or not) event's metrics: `Events` by result, the DynamoDB latency, and for a
+/// newly stored `completed` leg its duration and price by direction.
+pub fn metrics(
+    event: &CallEvent,
+    recorded: &Result<Recorded, crate::store::StoreError>,
+    latency: std::time::Duration,
+) -> Emf {
+    let result = match recorded {
+        Ok(Recorded::New) => "stored",
+        Ok(Recorded::Duplicate) => "duplicate",
+        Err(_) => "unavailable",
+    };
+    let emf = Emf::new("event")
+        .dimension("Result", result)
+        .dimension("Reason", "none")
+        .millis(&[&["Function"]], "DynamoDbLatency", latency);
+    let mut emf = events(emf);
+    if recorded.is_err() {
+        return error_metrics(emf, &Error::Unavailable(String::new()));
+    }
+    if matches!(recorded, Ok(Recorded::New)) && event.status() == Some(&CallStatus::Completed) {
+        let direction = match event.direction.as_deref() {
+            Some("inbound") => "inbound",
+            Some("outbound") => "outbound",
+            _ => "unknown",
+        };
+        let by_direction: &[&[&'static str]] = &[&["Function"], &["Function", "Direction"]];
+        emf = emf
+            .dimension("Direction", direction)
+            .count(by_direction, "CompletedLegs", 1);
+        if let Some(duration) = &event.duration {
+            emf = emf.decimal(by_direction, "LegSeconds", Unit::Seconds, duration);
+        }
+        if let Some(price) = &event.price {
+            emf = emf.decimal(by_direction, "LegPrice", Unit::None, price);
+        }
+    }
+    emf
 }
 
 /// The event and what Vonage sent, as it sent it: the body of a POST, the query of a GET.

@@ -107,6 +107,35 @@ pub fn status(error: &Error) -> StatusCode {
     }
 }
 
+/// A short, bounded name for the error, for logs and metrics.
+pub fn error_kind(error: &Error) -> &'static str {
+    match error {
+        Error::BadRequest(_) => "bad-request",
+        Error::Unauthorized(_) => "unauthorized",
+        Error::MethodNotAllowed(_) => "method-not-allowed",
+        Error::SignedGet => "signed-get",
+        Error::PayloadTooLarge { .. } => "too-large",
+        Error::UnsupportedMediaType(_) => "media-type",
+        Error::Unavailable(_) => "unavailable",
+    }
+}
+
+/// The metrics of a request answered with `error`: `WebhookErrors` by status class and kind.
+pub fn error_metrics(emf: crate::metrics::Emf, error: &Error) -> crate::metrics::Emf {
+    let class = if status(error).is_server_error() {
+        "5xx"
+    } else {
+        "4xx"
+    };
+    emf.dimension("Status", class)
+        .dimension("Reason", error_kind(error))
+        .count(
+            &[&["Function", "Status"], &["Function", "Status", "Reason"]],
+            "WebhookErrors",
+            1,
+        )
+}
+
 /// `{"error": "..."}` with the error's status.
 pub fn error_response(error: &Error) -> Response<Body> {
     json_response(

@@ -1,0 +1,122 @@
+//! event-fn's CloudWatch metrics as Lambda would ship them: the release binary's own stdout,
+//! through a local Runtime API, one EMF document per invocation, each valid against the schema
+//! AWS publishes, with the tutorial call's values (replayed with redeliveries) exactly right.
+
+use devtools::runtime_api::run_capturing_stdout;
+use serde_json::Value;
+use shared::testkit::*;
+use std::process::Command;
+
+const SECRET: &str = "test-secret-for-emf-metrics-0123";
+
+fn signed(body: &str) -> Vec<u8> {
+    let claims = vonage_claims(
+        body.as_bytes(),
+        "abcd1234",
+        "aaaaaaaa-bbbb-cccc-dddd-0123456789ab",
+    );
+    ApiGw::new("POST", EVENT)
+        .json(body)
+        .header("authorization", &bearer(SECRET, &claims))
+        .event()
+        .to_string()
+        .into_bytes()
+}
+
+/// The exact sum of decimals with at most 8 places (Vonage's prices), as text.
+fn sum(decimals: &[String]) -> String {
+    let scaled: i128 = decimals
+        .iter()
+        .map(|d| {
+            let (int, frac) = d.split_once('.').unwrap_or((d, ""));
+            let frac = format!("{frac:0<8}");
+            int.parse::<i128>().unwrap() * 100_000_000 + frac[..8].parse::<i128>().unwrap()
+        })
+        .sum();
+    format!("{}.{:08}", scaled / 100_000_000, scaled % 100_000_000)
+}
+
+/// The number text of `name` in an EMF line, as written (no float round trip).
+fn number_text(line: &str, name: &str) -> Option<String> {
+    let start = line.find(&format!("\"{name}\":"))? + name.len() + 3;
+    let rest = &line[start..];
+    let end = rest.find([',', '}']).unwrap_or(rest.len());
+    Some(rest[..end].to_string())
+}
+
+#[tokio::test]
+async fn each_invocation_writes_one_valid_emf_document_with_the_calls_values() {
+    let store = local_store().await;
+    let call = tutorial_call();
+    let mut payloads: Vec<Vec<u8>> = call.iter().map(|(_, body)| signed(body)).collect();
+    // Redeliveries: the whole call again, backwards, and both `completed` events a third time.
+    payloads.extend(call.iter().rev().map(|(_, body)| signed(body)));
+    payloads.extend(call[3..].iter().map(|(_, body)| signed(body)));
+    let redeliveries = payloads.len() - call.len();
+    // And one request that is not Vonage's.
+    payloads.push(
+        ApiGw::new("POST", EVENT)
+            .json(call[0].1.clone())
+            .event()
+            .to_string()
+            .into_bytes(),
+    );
+
+    let mut command = Command::new(env!("CARGO_BIN_EXE_event-fn"));
+    command
+        .env("AWS_EXECUTION_ENV", "AWS_Lambda_provided.al2023")
+        .env("VONAGE_SIGNATURE_SECRET", SECRET)
+        .env("TABLE_NAME", store.table());
+    let (bodies, stdout) = run_capturing_stdout(command, &payloads).await;
+    let statuses: Vec<u64> = bodies
+        .iter()
+        .map(|b| {
+            serde_json::from_slice::<Value>(b).unwrap()["statusCode"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        payloads.len() - 1
+    );
+
+    let documents = emf_documents(&stdout);
+    assert_eq!(
+        documents.len(),
+        payloads.len(),
+        "one document per invocation:\n{stdout}"
+    );
+    assert_valid_emf(&documents);
+
+    let parsed: Vec<Value> = documents
+        .iter()
+        .map(|d| serde_json::from_str(d).unwrap())
+        .collect();
+    let with = |key: &str, value: &str| parsed.iter().filter(|d| d[key] == value).count();
+    assert_eq!(with("Result", "stored"), call.len());
+    assert_eq!(with("Result", "duplicate"), redeliveries);
+    assert_eq!(with("Result", "rejected"), 1);
+    assert_eq!(with("Reason", "unauthorized"), 1);
+    let prices: Vec<String> = documents
+        .iter()
+        .filter_map(|d| number_text(d, "LegPrice"))
+        .collect();
+    assert_eq!(
+        prices.len(),
+        2,
+        "each completed leg once, never its redeliveries"
+    );
+    assert_eq!(sum(&prices), "0.00833333");
+    let seconds: Vec<String> = documents
+        .iter()
+        .filter_map(|d| number_text(d, "LegSeconds"))
+        .collect();
+    assert_eq!(sum(&seconds), "20.00000000", "5 s phone leg + 15 s app leg");
+    for document in &parsed {
+        assert_eq!(document["Function"], "event");
+        for leak in [PHONE_LEG, CONVERSATION, "447700900000", "Alice"] {
+            assert!(!document.to_string().contains(leak), "{leak} in {document}");
+        }
+    }
+}
