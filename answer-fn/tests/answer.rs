@@ -4,7 +4,6 @@
 
 use lambda_http::Request;
 use serde_json::{json, Value};
-use shared::answer::REFUSED_TEXT;
 use shared::config::AnswerConfig;
 use shared::http::answer::handle_answer;
 use shared::testkit::*;
@@ -17,18 +16,6 @@ fn config(extra: &[(&str, &str)]) -> AnswerConfig {
 
 fn post_json(body: Value) -> Request {
     post(ANSWER, &body.to_string())
-}
-
-fn connect_ncco(number: &str) -> Value {
-    json!([
-        {"action": "talk", "text": "Please wait while we connect you."},
-        {"action": "connect", "from": "447700900001", "endpoint": [{"type": "phone", "number": number}],
-         "limit": 3600, "timeout": 60}
-    ])
-}
-
-fn refused_ncco() -> Value {
-    json!([{"action": "talk", "text": REFUSED_TEXT}])
 }
 
 async fn call(req: Request) -> (u16, Value) {

@@ -3,7 +3,6 @@
 //! counting answers by decision and refusal reason and rejected requests by kind.
 
 use devtools::runtime_api::run_capturing_stdout;
-use serde_json::Value;
 use shared::testkit::*;
 use std::process::Command;
 
@@ -36,17 +35,7 @@ async fn each_answer_writes_one_valid_emf_document_by_decision_and_reason() {
         .env("VONAGE_SIGNATURE_SECRET", SECRET)
         .env("VONAGE_NUMBER", "447700900001");
     let (_, stdout) = run_capturing_stdout(command, &payloads).await;
-    let documents = emf_documents(&stdout);
-    assert_eq!(
-        documents.len(),
-        payloads.len(),
-        "one document per invocation:\n{stdout}"
-    );
-    assert_valid_emf(&documents);
-    let parsed: Vec<Value> = documents
-        .iter()
-        .map(|d| serde_json::from_str(d).unwrap())
-        .collect();
+    let (documents, parsed) = emf_per_invocation(&stdout, payloads.len());
     let count = |key: &str, value: &str| parsed.iter().filter(|d| d[key] == value).count();
     assert_eq!(count("Decision", "connect-phone"), 2);
     assert_eq!(count("Decision", "refuse"), 2);

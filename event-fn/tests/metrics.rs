@@ -81,18 +81,7 @@ async fn each_invocation_writes_one_valid_emf_document_with_the_calls_values() {
         payloads.len() - 1
     );
 
-    let documents = emf_documents(&stdout);
-    assert_eq!(
-        documents.len(),
-        payloads.len(),
-        "one document per invocation:\n{stdout}"
-    );
-    assert_valid_emf(&documents);
-
-    let parsed: Vec<Value> = documents
-        .iter()
-        .map(|d| serde_json::from_str(d).unwrap())
-        .collect();
+    let (documents, parsed) = emf_per_invocation(&stdout, payloads.len());
     let with = |key: &str, value: &str| parsed.iter().filter(|d| d[key] == value).count();
     assert_eq!(with("Result", "stored"), call.len());
     assert_eq!(with("Result", "duplicate"), redeliveries);

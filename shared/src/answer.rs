@@ -282,17 +282,7 @@ mod tests {
         }
     }
 
-    fn connect_ncco(number: &str) -> Value {
-        json!([
-            {"action": "talk", "text": "Please wait while we connect you."},
-            {"action": "connect", "from": "447700900001", "endpoint": [{"type": "phone", "number": number}],
-             "limit": 3600, "timeout": 60}
-        ])
-    }
-
-    fn refused_ncco() -> Value {
-        json!([{"action": "talk", "text": REFUSED_TEXT}])
-    }
+    use crate::testkit::{connect_ncco, refused_ncco};
 
     fn ncco_json(cfg: &AnswerConfig, req: &AnswerRequest) -> Value {
         serde_json::to_value(decide(cfg, req).unwrap().ncco(cfg, req)).unwrap()

@@ -172,6 +172,44 @@ pub fn assert_valid_emf(documents: &[String]) {
     );
 }
 
+/// The EMF documents of a function's stdout, after checking there is exactly one per
+/// invocation and each is valid: (lines as written, parsed).
+pub fn emf_per_invocation(stdout: &str, invocations: usize) -> (Vec<String>, Vec<Value>) {
+    let documents = emf_documents(stdout);
+    assert_eq!(
+        documents.len(),
+        invocations,
+        "one document per invocation:\n{stdout}"
+    );
+    assert_valid_emf(&documents);
+    let parsed = documents
+        .iter()
+        .map(|d| serde_json::from_str(d).unwrap_or(Value::Null))
+        .collect();
+    (documents, parsed)
+}
+
+/// A `CallEvent` parsed from JSON parameters.
+pub fn call_event(params: Value) -> crate::event::CallEvent {
+    let params = params.as_object().cloned().unwrap_or_default();
+    crate::event::CallEvent::from_params(&params).expect("a valid event")
+}
+
+/// The NCCO the answer webhook gives an app call to `number` under the default configuration
+/// with `VONAGE_NUMBER=447700900001`.
+pub fn connect_ncco(number: &str) -> Value {
+    json!([
+        {"action": "talk", "text": crate::config::DEFAULT_GREETING},
+        {"action": "connect", "from": "447700900001", "endpoint": [{"type": "phone", "number": number}],
+         "limit": crate::config::DEFAULT_MAX_CALL_SECONDS, "timeout": crate::config::DEFAULT_RING_TIMEOUT_SECONDS}
+    ])
+}
+
+/// The NCCO of a refused destination.
+pub fn refused_ncco() -> Value {
+    json!([{"action": "talk", "text": crate::answer::REFUSED_TEXT}])
+}
+
 /// JSON arrays nested `depth` deep, to try a parser's recursion limit.
 pub fn nested_json(depth: usize) -> String {
     format!("{}{}", "[".repeat(depth), "]".repeat(depth))

@@ -61,9 +61,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn event(value: serde_json::Value) -> CallEvent {
-        CallEvent::from_params(value.as_object().unwrap()).unwrap()
-    }
+    use crate::testkit::call_event as event;
 
     #[test]
     fn transition_keys_follow_the_documented_layout() {

@@ -261,9 +261,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn event(value: serde_json::Value) -> CallEvent {
-        CallEvent::from_params(value.as_object().unwrap()).unwrap()
-    }
+    use crate::testkit::call_event as event;
 
     #[test]
     fn an_event_stamped_far_ahead_of_its_arrival_writes_no_leg() {
