@@ -10,6 +10,5 @@ async fn main() -> Result<(), Error> {
     shared::http::logging::init();
     let config = EventConfig::from_env(&ProcessEnv)?;
     let store = Store::new(dynamodb_client(&ProcessEnv, None)?, &config);
-    store.warm_up().await;
     run(service_fn(|req| handle_event(&config, &store, req))).await
 }

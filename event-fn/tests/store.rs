@@ -387,23 +387,3 @@ async fn a_far_future_event_is_kept_but_cannot_freeze_the_leg() {
     assert_eq!(phone.duration.as_deref(), Some("5"));
     assert_eq!(phone.status_at, "2021-03-10T10:36:35.585Z");
 }
-
-#[tokio::test]
-async fn warming_up_sends_nothing_and_the_first_event_is_stored_as_usual() {
-    use devtools::proxy::Proxy;
-    let direct = local_store().await;
-    let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap();
-    let proxy = Proxy::start(endpoint.trim_start_matches("http://").parse().unwrap()).await;
-    let cfg = shared::config::EventConfig::unsigned(direct.table());
-    let store = shared::store::Store::with_endpoint(&cfg, &proxy.endpoint()).unwrap();
-    store.warm_up().await;
-    assert_eq!(
-        proxy.requests(),
-        0,
-        "no request leaves the function at init"
-    );
-    assert_eq!(item_count(&direct).await, 0);
-    let (status, _) = send(&store, post(EVENT, &tutorial_call()[0].1)).await;
-    assert_eq!(status, 200);
-    assert_eq!(item_count(&direct).await, 2);
-}

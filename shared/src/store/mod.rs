@@ -23,18 +23,12 @@ pub use rules::{writes, Transition, Writes};
 
 use crate::config::{dynamodb_client, ConfigError, EventConfig, ProcessEnv};
 use crate::event::{CallEvent, Timestamp};
-use aws_sdk_dynamodb::config::{
-    interceptors::BeforeTransmitInterceptorContextRef, timeout::TimeoutConfig, ConfigBag,
-    Intercept, RuntimeComponents,
-};
 use aws_sdk_dynamodb::{
     error::{DisplayErrorContext, SdkError},
     operation::update_item::UpdateItemError,
     types::{AttributeValue, ReturnValuesOnConditionCheckFailure},
     Client,
 };
-use aws_smithy_runtime_api::box_error::BoxError;
-use aws_smithy_runtime_api::client::http::{HttpClient, HttpConnectorSettings};
 use rules::{late_update, LegWrite, Update};
 use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -61,33 +55,6 @@ where
     R: std::fmt::Debug,
 {
     StoreError::Unavailable(DisplayErrorContext(&err).to_string())
-}
-
-/// Ends a request where it would be sent, after building the HTTP connector the real requests
-/// will use (the same settings as the SDK's own transmit step, so it finds it in its cache).
-#[derive(Debug)]
-struct StopBeforeTransmit;
-
-impl Intercept for StopBeforeTransmit {
-    fn name(&self) -> &'static str {
-        "StopBeforeTransmit"
-    }
-
-    fn read_before_transmit(
-        &self,
-        _context: &BeforeTransmitInterceptorContextRef<'_>,
-        components: &RuntimeComponents,
-        cfg: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        if let Some(client) = components.http_client() {
-            let timeouts = cfg.load::<TimeoutConfig>();
-            let mut settings = HttpConnectorSettings::builder();
-            settings.set_connect_timeout(timeouts.and_then(TimeoutConfig::connect_timeout));
-            settings.set_read_timeout(timeouts.and_then(TimeoutConfig::read_timeout));
-            let _connector = client.http_connector(&settings.build(), components);
-        }
-        Err("warm-up: stopped before transmit".into())
-    }
 }
 
 /// Whether the event was new or a redelivery of one already stored.
@@ -133,38 +100,6 @@ impl Store {
 
     pub fn client(&self) -> &Client {
         &self.client
-    }
-
-    /// Does at init the work the SDK otherwise does on the first event: serialising both
-    /// writes, resolving the endpoint and the credentials, signing, and building the HTTP
-    /// connector with its TLS settings. Each request stops just before it would be sent
-    /// (`StopBeforeTransmit`), so no connection is opened and nothing is written.
-    pub async fn warm_up(&self) {
-        let key = keys::leg_key("warm-up", "warm-up");
-        let _ = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(key.clone()))
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", PK)
-            .customize()
-            .interceptor(StopBeforeTransmit)
-            .send()
-            .await;
-        let _ = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key))
-            .update_expression("SET #s = :s")
-            .expression_attribute_names("#s", "status")
-            .expression_attribute_values(":s", AttributeValue::S("warm-up".into()))
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .customize()
-            .interceptor(StopBeforeTransmit)
-            .send()
-            .await;
     }
 
     fn expires_at(&self) -> Option<u64> {
