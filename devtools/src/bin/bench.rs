@@ -16,7 +16,9 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-const COLD_STARTS: usize = 7;
+/// Cold starts per function, unless `BENCH_COLD_STARTS` says (more for A/B comparisons of
+/// init and first invocation, whose spread on a shared machine is wide).
+const DEFAULT_COLD_STARTS: usize = 7;
 const WARM: usize = 1000;
 
 /// An API Gateway v2 request for `body`, as the HTTP API hands it to the function.
@@ -126,6 +128,11 @@ impl Figures {
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    let cold_starts: usize = std::env::var("BENCH_COLD_STARTS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(DEFAULT_COLD_STARTS);
     let [answer_bin, event_bin, python] =
         [0, 1, 2].map(|i| args.get(i).cloned().unwrap_or_default());
     let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB")
@@ -139,7 +146,7 @@ async fn main() {
         .expect("create table");
 
     // Distinct events only: each warm invocation is a new event (a transition put and a leg update).
-    let plans: Vec<Vec<String>> = (0..3 * COLD_STARTS as u64)
+    let plans: Vec<Vec<String>> = (0..3 * cold_starts as u64)
         .map(|seed| {
             let plan = load::synthesize(60, WARM + 1, 0, 1000 + seed);
             let mut seen = std::collections::HashSet::new();
@@ -155,10 +162,10 @@ async fn main() {
         std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../events/answer-get.json"))
             .expect("events/answer-get.json");
 
-    println!("Local Lambda Runtime API, {COLD_STARTS} cold starts per function, {WARM} warm invocations after each;");
+    println!("Local Lambda Runtime API, {cold_starts} cold starts per function, {WARM} warm invocations after each;");
     println!(
         "median (min–max) over the cold starts; warm p99 over all {} warm invocations.\n",
-        COLD_STARTS * WARM
+        cold_starts * WARM
     );
     println!("| function | init (exec → first /next) | first invocation | warm p50 | warm p99 | peak RSS |");
     println!("|---|---|---|---|---|---|");
@@ -166,7 +173,7 @@ async fn main() {
     // CPU), then alternate the Rust function and its Python peer so that neither meets a
     // colder emulator than the other.
     let warm_up = shared::store::Store::from_env(&cfg).expect("store from the environment");
-    for body in plans[3 * COLD_STARTS - 1].iter().take(WARM) {
+    for body in plans[3 * cold_starts - 1].iter().take(WARM) {
         let event =
             shared::event::CallEvent::from_params(&serde_json::from_str(body).expect("JSON"))
                 .expect("event");
@@ -176,7 +183,7 @@ async fn main() {
             .expect("warm-up write");
     }
     let mut answer = Figures::new();
-    for _ in 0..COLD_STARTS {
+    for _ in 0..cold_starts {
         let mut command = Command::new(&answer_bin);
         command.env("VONAGE_NUMBER", "447700900001");
         answer.cold_start(command, |_| answer_get.clone()).await;
@@ -195,7 +202,7 @@ async fn main() {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../bench/event_peer.py");
     let with_peer = Path::new(&python).exists();
     let (mut rust, mut peer) = (Figures::new(), Figures::new());
-    for run in 0..COLD_STARTS {
+    for run in 0..cold_starts {
         rust.cold_start(event_command(&endpoint), |i| event(run, i))
             .await;
         if with_peer {
@@ -204,7 +211,7 @@ async fn main() {
                 .arg(&script)
                 .env("TABLE_NAME", table)
                 .env("AWS_ENDPOINT_URL_DYNAMODB", &endpoint);
-            peer.cold_start(command, |i| event(COLD_STARTS + run, i))
+            peer.cold_start(command, |i| event(cold_starts + run, i))
                 .await;
         }
     }
@@ -223,7 +230,7 @@ async fn main() {
     function.init().await;
     let events = 200;
     for i in 0..events {
-        let (_, outcome) = function.invoke(event(2 * COLD_STARTS, i)).await;
+        let (_, outcome) = function.invoke(event(2 * cold_starts, i)).await;
         assert!(outcome.ok && status_of(&outcome.body) == 200);
     }
     println!(
