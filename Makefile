@@ -73,7 +73,7 @@ bench: tools
 	cargo build --locked --release -p event-fn
 	cargo build --locked --profile tools -p devtools --bin bench
 	scripts/dynamodb-local.sh -- target/tools/bench target/release/answer-fn target/release/event-fn $(VENV)/bin/python
-	cargo bench -p shared --features dynamodb --bench hot_paths
+	cargo bench -p shared --features dynamodb,test-util --bench hot_paths
 
 # Each fuzz target for FUZZ_SECONDS (default 60). cargo-fuzz is installed into .tools/; the
 # machine's stable toolchain runs it with RUSTC_BOOTSTRAP=1 (it needs -Z sanitizer flags).

@@ -7,10 +7,11 @@
 //! and many handler instances (each with its own SDK client, as separate Lambda instances
 //! would have) send them concurrently.
 
-use lambda_http::{Body, Request};
+use lambda_http::Request;
 use shared::config::EventConfig;
 use shared::event::CallEvent;
 use shared::store::{transition_key, Store, SK};
+use shared::testkit::trim_zeros;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -230,13 +231,9 @@ pub fn synthesize(calls: usize, deliveries: usize, duplicate_pct: u64, seed: u64
     }
 }
 
+/// A POST of `body` to the event webhook, as API Gateway delivers it.
 fn post(body: &str) -> Request {
-    lambda_http::http::Request::builder()
-        .method("POST")
-        .uri("/voice/event")
-        .header("content-type", "application/json")
-        .body(Body::Text(body.to_string()))
-        .expect("request")
+    shared::testkit::post(shared::testkit::EVENT, body)
 }
 
 /// How the traffic went.
@@ -402,13 +399,4 @@ pub async fn check(plan: &Plan, store: &Store) -> Result<Check, String> {
         }
     }
     Ok(check)
-}
-
-/// `0.50000000` and `0.5` are the same number; DynamoDB may return either.
-fn trim_zeros(decimal: &str) -> &str {
-    if decimal.contains('.') {
-        decimal.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        decimal
-    }
 }

@@ -5,7 +5,7 @@
 use devtools::dynamodb_local::DynamoDbLocal;
 use devtools::load;
 use devtools::proxy::Proxy;
-use lambda_http::{Body, Request};
+use lambda_http::Request;
 use serde_json::{json, Value};
 use shared::config::EventConfig;
 use shared::config::OPERATION_TIMEOUT;
@@ -14,12 +14,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// A POST of `body` to the event webhook, as API Gateway delivers it.
 fn post(body: &str) -> Request {
-    lambda_http::http::Request::builder()
-        .method("POST")
-        .header("content-type", "application/json")
-        .body(Body::Text(body.to_string()))
-        .unwrap()
+    shared::testkit::post(shared::testkit::EVENT, body)
 }
 
 async fn deliver(cfg: &EventConfig, store: &Store, body: &str) -> (u16, Value) {

@@ -12,14 +12,6 @@ async fn replay(store: &shared::store::Store, bodies: &[&str]) {
     }
 }
 
-fn trim_zeros(decimal: &str) -> &str {
-    if decimal.contains('.') {
-        decimal.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        decimal
-    }
-}
-
 fn leg<'a>(conversation: &'a Conversation, uuid: &str) -> &'a Leg {
     conversation
         .legs

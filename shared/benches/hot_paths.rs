@@ -3,36 +3,28 @@
 //! document an invocation writes in Lambda.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use lambda_http::{Body, Request, RequestExt};
+use lambda_http::Request;
 use shared::config::AnswerConfig;
 use shared::event::CallEvent;
-use std::collections::HashMap;
+use shared::testkit;
 use std::hint::black_box;
 
 const COMPLETED: &str = include_str!("../../fixtures/tutorial-call/04-phone-leg-completed.json");
 
 fn answer_request() -> Request {
-    let query: HashMap<String, String> = [
-        ("to", "447700900000"),
-        ("from_user", "Alice"),
-        ("uuid", "2da93da3-bcac-47ee-b48e-4a18fae7db08"),
-        (
-            "conversation_uuid",
-            "CON-1a28b1f8-0831-44e6-8d58-42739e7d4c77",
-        ),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
-    Request::default().with_query_string_parameters(query)
+    testkit::get(
+        testkit::ANSWER,
+        &[
+            ("to", "447700900000"),
+            ("from_user", "Alice"),
+            ("uuid", testkit::APP_LEG),
+            ("conversation_uuid", testkit::CONVERSATION),
+        ],
+    )
 }
 
 fn event_request() -> Request {
-    lambda_http::http::Request::builder()
-        .method("POST")
-        .header("content-type", "application/json")
-        .body(Body::Text(COMPLETED.to_string()))
-        .unwrap()
+    testkit::post(testkit::EVENT, COMPLETED)
 }
 
 fn benches(c: &mut Criterion) {

@@ -210,6 +210,16 @@ pub fn refused_ncco() -> Value {
     json!([{"action": "talk", "text": crate::answer::REFUSED_TEXT}])
 }
 
+/// A decimal's text without trailing fractional zeros (`0.10000000` → `0.1`), to compare
+/// decimals by value: DynamoDB Local returns them as written, DynamoDB normalises them.
+pub fn trim_zeros(decimal: &str) -> &str {
+    if decimal.contains('.') {
+        decimal.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        decimal
+    }
+}
+
 /// JSON arrays nested `depth` deep, to try a parser's recursion limit.
 pub fn nested_json(depth: usize) -> String {
     format!("{}{}", "[".repeat(depth), "]".repeat(depth))

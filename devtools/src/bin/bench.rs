@@ -22,20 +22,12 @@ const DEFAULT_COLD_STARTS: usize = 7;
 const WARM: usize = 1000;
 
 /// An API Gateway v2 request for `body`, as the HTTP API hands it to the function.
-fn apigw_post(path: &str, body: &str) -> Vec<u8> {
-    serde_json::json!({
-        "version": "2.0", "routeKey": format!("POST {path}"), "rawPath": path, "rawQueryString": "",
-        "headers": {"content-type": "application/json", "host": "bench.execute-api.us-east-1.amazonaws.com"},
-        "requestContext": {
-            "accountId": "123456789012", "apiId": "bench", "domainName": "bench.execute-api.us-east-1.amazonaws.com",
-            "domainPrefix": "bench", "requestId": "bench", "routeKey": format!("POST {path}"), "stage": "$default",
-            "time": "01/Jan/2026:00:00:00 +0000", "timeEpoch": 1767225600000u64,
-            "http": {"method": "POST", "path": path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.10", "userAgent": "Vonage"}
-        },
-        "body": body, "isBase64Encoded": false
-    })
-    .to_string()
-    .into_bytes()
+fn apigw_post(path: &'static str, body: &str) -> Vec<u8> {
+    shared::testkit::ApiGw::new("POST", path)
+        .json(body)
+        .event()
+        .to_string()
+        .into_bytes()
 }
 
 /// The status code of the API Gateway response the function returned.
