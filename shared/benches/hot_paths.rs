@@ -45,7 +45,8 @@ fn benches(c: &mut Criterion) {
             b.iter(|| {
                 let params = shared::http::params(black_box(&req)).unwrap();
                 let event = CallEvent::from_params(&params).unwrap();
-                shared::store::writes(&event, COMPLETED, Some(1_800_000_000), &received).unwrap()
+                let moves_leg = event.may_move_leg(&received);
+                shared::store::writes(&event, COMPLETED, Some(1_800_000_000), moves_leg).unwrap()
             })
         },
     );

@@ -170,7 +170,7 @@ async fn main() {
             shared::event::CallEvent::from_params(&serde_json::from_str(body).expect("JSON"))
                 .expect("event");
         warm_up
-            .record(&event, body, &shared::event::Timestamp::now())
+            .record(&event, body, true)
             .await
             .expect("warm-up write");
     }

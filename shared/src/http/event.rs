@@ -36,8 +36,8 @@ pub async fn handle_event(
             return Ok(error_response(&e));
         }
     };
-    let received = Timestamp::now();
-    if !event.may_move_leg(&received) {
+    let moves_leg = event.may_move_leg(&Timestamp::now());
+    if !moves_leg {
         tracing::warn!(
             call_uuid = event.uuid.as_deref().unwrap_or(""),
             conversation_uuid = event.conversation_uuid.as_deref().unwrap_or(""),
@@ -46,7 +46,7 @@ pub async fn handle_event(
         );
     }
     let started = Instant::now();
-    let recorded = store.record(&event, &raw, &received).await;
+    let recorded = store.record(&event, &raw, moves_leg).await;
     if cfg.metrics {
         metrics(&event, &recorded, started.elapsed()).emit();
     }

@@ -22,7 +22,7 @@ pub use keys::{conversation_pk, leg_sk, transition_key, EXPIRES_AT, NO_CALL_PK, 
 pub use rules::{writes, Transition, Writes};
 
 use crate::config::{dynamodb_client, ConfigError, EventConfig, ProcessEnv};
-use crate::event::{CallEvent, Timestamp};
+use crate::event::CallEvent;
 use aws_sdk_dynamodb::{
     error::{DisplayErrorContext, SdkError},
     operation::update_item::UpdateItemError,
@@ -111,14 +111,15 @@ impl Store {
         Some(now.saturating_add(days.saturating_mul(86_400)))
     }
 
-    /// Stores one event: its transition item, and its effect on the leg.
+    /// Stores one event: its transition item, and its effect on the leg when `moves_leg`
+    /// (`CallEvent::may_move_leg`).
     pub async fn record(
         &self,
         event: &CallEvent,
         raw: &str,
-        received: &Timestamp,
+        moves_leg: bool,
     ) -> Result<Recorded, StoreError> {
-        let Writes { transition, leg } = writes(event, raw, self.expires_at(), received)?;
+        let Writes { transition, leg } = writes(event, raw, self.expires_at(), moves_leg)?;
         let (transition, leg) = tokio::join!(self.put_transition(transition), async {
             match leg {
                 Some(leg) => self.update_leg(event, leg).await,

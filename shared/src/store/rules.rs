@@ -5,7 +5,7 @@
 
 use super::keys::transition_key;
 use super::{Item, StoreError, EXPIRES_AT};
-use crate::event::{CallEvent, CallStatus, Timestamp};
+use crate::event::{CallEvent, CallStatus};
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -118,13 +118,13 @@ pub(super) struct LegWrite {
     pub(super) condition: String,
 }
 
-/// Builds the writes for one event received at `received` (pure: the hot path before any
-/// I/O). An event stamped too far ahead of its arrival is a transition only.
+/// Builds the writes for one event (pure: the hot path before any I/O). Without `moves_leg`
+/// (`CallEvent::may_move_leg`: stamped too far ahead of its arrival) it is a transition only.
 pub fn writes(
     event: &CallEvent,
     raw: &str,
     expires_at: Option<u64>,
-    received: &Timestamp,
+    moves_leg: bool,
 ) -> Result<Writes, StoreError> {
     let (pk, sk) = transition_key(event);
     let transition = Transition {
@@ -140,7 +140,7 @@ pub fn writes(
     let transition =
         serde_dynamo::to_item(transition).map_err(|e| StoreError::Unavailable(e.to_string()))?;
     let leg = match (event.status(), &event.uuid, &event.conversation_uuid) {
-        (Some(status), Some(uuid), Some(conv)) if event.may_move_leg(received) => {
+        (Some(status), Some(uuid), Some(conv)) if moves_leg => {
             Some(leg_write(event, status, uuid, conv, expires_at))
         }
         _ => None,
@@ -265,14 +265,15 @@ mod tests {
 
     #[test]
     fn an_event_stamped_far_ahead_of_its_arrival_writes_no_leg() {
-        let received = Timestamp::parse("2021-03-10T10:00:00Z").unwrap();
+        let received = crate::event::Timestamp::parse("2021-03-10T10:00:00Z").unwrap();
         let at = |ts: &str| {
             event(
                 json!({"uuid": "u1", "conversation_uuid": "CON-1", "status": "completed", "timestamp": ts}),
             )
         };
         let writes_leg = |ts: &str| {
-            writes(&at(ts), "{}", None, &received)
+            let event = at(ts);
+            writes(&event, "{}", None, event.may_move_leg(&received))
                 .unwrap()
                 .leg
                 .is_some()
