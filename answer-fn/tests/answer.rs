@@ -104,29 +104,13 @@ async fn call_with(vars: &Vars, request: Request) -> (u16, Value) {
     (res.status().as_u16(), body)
 }
 
-/// Vonage's published answer requests as (method, request): the GET example is the query as
-/// `[key, value]` pairs, the POST example a JSON object.
-fn published_requests() -> Vec<(&'static str, ApiGw)> {
-    let docs: std::collections::HashMap<String, Value> = vonage_docs("answer-")
-        .into_iter()
-        .map(|(name, text)| (name, serde_json::from_str(&text).unwrap()))
-        .collect();
-    let get = docs["answer-get.json"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .fold(ApiGw::new("GET", ANSWER), |req, pair| {
-            req.query(pair[0].as_str().unwrap(), pair[1].as_str().unwrap())
-        });
-    let post = ApiGw::new("POST", ANSWER).json(docs["answer-post.json"].to_string());
-    vec![("GET", get), ("POST", post)]
-}
-
 #[tokio::test]
 async fn both_published_answer_requests_are_answered() {
     let our_number = Vars::new(&[("VONAGE_NUMBER", "442079460000")]);
     let with_user = our_number.clone().with(&[("INBOUND_APP_USER", "alice")]);
-    for (what, request) in published_requests() {
+    let requests = published_answer_requests();
+    assert_eq!(requests.len(), 2, "the GET and the POST example");
+    for (what, request) in requests {
         // A phone calling our number: to the inbound app user, with the caller's number shown.
         let (status, ncco) = call_with(&with_user, request.request()).await;
         assert_eq!(status, 200, "{what}: {ncco}");

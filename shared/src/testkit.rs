@@ -122,6 +122,30 @@ pub fn vonage_docs(prefix: &str) -> Vec<(String, String)> {
     fixture_files("vonage-docs", prefix)
 }
 
+/// Vonage's two published answer requests as API Gateway delivers them, as (method,
+/// request): `answer-get.json` is the query as `[key, value]` pairs, `answer-post.json` the
+/// JSON body.
+pub fn published_answer_requests() -> Vec<(&'static str, ApiGw)> {
+    let mut requests = Vec::new();
+    for (name, text) in vonage_docs("answer-") {
+        let value: Value = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("fixtures/vonage-docs/{name}: {e}"));
+        match value.as_array() {
+            Some(pairs) => {
+                let get = pairs.iter().fold(ApiGw::new("GET", ANSWER), |req, pair| {
+                    req.query(
+                        pair[0].as_str().unwrap_or(""),
+                        pair[1].as_str().unwrap_or(""),
+                    )
+                });
+                requests.push(("GET", get));
+            }
+            None => requests.push(("POST", ApiGw::new("POST", ANSWER).json(text))),
+        }
+    }
+    requests
+}
+
 /// The webhooks' paths, as the template routes them.
 pub const ANSWER: &str = "/voice/answer";
 pub const EVENT: &str = "/voice/event";

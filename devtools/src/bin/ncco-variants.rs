@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 use shared::config::{AnswerConfig, MAX_TALK_CHARS};
-use shared::testkit::Vars;
+use shared::testkit::{published_answer_requests, Vars};
 use std::process::ExitCode;
 
 /// The configurations whose differences show in an NCCO.
@@ -43,23 +43,10 @@ fn requests() -> Vec<(String, Value)> {
     .into_iter()
     .map(|(name, params)| (name.to_string(), params))
     .collect();
-    let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/vonage-docs");
-    for (file, query) in [("answer-get.json", true), ("answer-post.json", false)] {
-        let text = std::fs::read_to_string(docs.join(file)).unwrap_or_default();
-        let value: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-        // The GET example is the query as [key, value] pairs; the POST example a JSON object.
-        let params = if query {
-            let pairs = value.as_array().cloned().unwrap_or_default();
-            Value::Object(
-                pairs
-                    .iter()
-                    .filter_map(|pair| Some((pair[0].as_str()?.to_string(), pair[1].clone())))
-                    .collect(),
-            )
-        } else {
-            value
-        };
-        requests.push((format!("vonage-docs-{file}"), params));
+    // Vonage's published requests, through the edge's own parsing.
+    for (method, request) in published_answer_requests() {
+        let params = shared::http::params(&request.request()).map_or(Value::Null, Value::Object);
+        requests.push((format!("vonage-docs-answer-{method}"), params));
     }
     requests
 }
