@@ -101,6 +101,8 @@ test: tools
 	scripts/e2e.sh
 	scripts/check-answer-fn-deps.sh
 	cargo run --quiet -p devtools --bin ncco-variants | $(VENV)/bin/python scripts/check_ncco.py
+	cargo build --quiet -p devtools --bin token
+	$(VENV)/bin/python scripts/check_tokens.py target/debug/token
 	$(MAKE) --no-print-directory lint
 	$(VENV)/bin/python scripts/test_lint_template.py
 

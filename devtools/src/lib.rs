@@ -7,3 +7,5 @@ pub mod http;
 pub mod load;
 pub mod proxy;
 pub mod runtime_api;
+pub mod secrets;
+pub mod vonage;

@@ -1,15 +1,19 @@
-//! One error type for every webhook; the HTTP edge (`http`) gives each variant its status.
+//! One error type for every function; the HTTP edge (`http`) gives each variant its status.
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The request cannot be understood: not JSON, wrong shape, bad values.
     #[error("{0}")]
     BadRequest(String),
-    /// The request is not signed by Vonage.
+    /// The request carries no valid credentials: Vonage's signature, or the authorizer's claims.
     #[error("{0}")]
     Unauthorized(String),
-    #[error("method {0} is not allowed; use GET or POST")]
-    MethodNotAllowed(String),
+    /// The caller is known but may not have what it asks for.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The method, and the ones the route takes.
+    #[error("method {0} is not allowed; use {1}")]
+    MethodNotAllowed(String, &'static str),
     /// An event by GET while signatures are checked: the signature cannot cover a query.
     #[error("signed events must be sent by POST: set the Event URL's HTTP method to POST in the Vonage dashboard (a GET's query is not covered by the signature)")]
     SignedGet,
@@ -17,7 +21,10 @@ pub enum Error {
     PayloadTooLarge { size: usize, limit: usize },
     #[error("content type `{0}` is not supported; send application/json")]
     UnsupportedMediaType(String),
-    /// DynamoDB could not take the write after the SDK's retries: Vonage should retry.
+    /// An upstream service (Vonage) answered, but not as it should: retrying will not help.
+    #[error("{0}")]
+    BadGateway(String),
+    /// DynamoDB or Vonage could not be reached (after the SDK's retries): the caller should retry.
     #[error("{0}")]
     Unavailable(String),
 }

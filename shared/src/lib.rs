@@ -1,8 +1,8 @@
 //! Everything voice-hooks decides, shared by the Lambda functions.
 //!
-//! The domain (`ncco`, `phone`, `answer`, `event`, `signature`, `params`, `error`) is pure: no
-//! HTTP types, no I/O. `http` is the one edge that touches lambda_http, with one handler per
-//! function; `store` is the DynamoDB table; `config` turns the environment into typed settings
+//! The domain (`ncco`, `phone`, `answer`, `event`, `signature`, `token`, `params`, `error`) is
+//! pure: no HTTP types, no I/O; `jwt` is jsonwebtoken's crypto provider for all of them. `http` is the one edge that touches lambda_http, with one handler per
+//! function; `store` is the DynamoDB table; `users` makes sure an app user exists at Vonage (token-fn); `config` turns the environment into typed settings
 //! and clients, once, at init. Arrows point one way: `http` → `store` → domain.
 
 pub mod answer;
@@ -10,6 +10,7 @@ pub mod config;
 pub mod error;
 pub mod event;
 pub mod http;
+pub mod jwt;
 pub mod metrics;
 pub mod ncco;
 pub mod params;
@@ -19,5 +20,9 @@ pub mod signature;
 pub mod store;
 #[cfg(any(test, feature = "test-util"))]
 pub mod testkit;
+#[cfg(feature = "token")]
+pub mod token;
+#[cfg(feature = "token")]
+pub mod users;
 
 pub use error::Error;

@@ -69,7 +69,7 @@ impl Verifier {
         application_id: Option<String>,
         max_skew: u64,
     ) -> Self {
-        hs256::install();
+        crate::jwt::install();
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_required_spec_claims(&["iss"]);
         validation.set_issuer(&["Vonage"]);
@@ -180,88 +180,6 @@ impl Verifier {
             }
         }
         Ok(())
-    }
-}
-
-/// The one algorithm Vonage signs webhooks with, as jsonwebtoken's crypto provider: HMAC-SHA256
-/// from RustCrypto's `hmac` (constant-time `verify_slice`). Installing it instead of a whole
-/// backend keeps RSA, ECDSA and EdDSA code out of both binaries.
-mod hs256 {
-    use hmac::{Hmac, Mac};
-    use jsonwebtoken::crypto::{CryptoProvider, JwtSigner, JwtVerifier};
-    use jsonwebtoken::errors::{ErrorKind, Result};
-    use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
-    use sha2::Sha256;
-
-    type HmacSha256 = Hmac<Sha256>;
-
-    struct Signer(HmacSha256);
-    struct Verifier(HmacSha256);
-
-    impl signature::Signer<Vec<u8>> for Signer {
-        fn try_sign(&self, msg: &[u8]) -> std::result::Result<Vec<u8>, signature::Error> {
-            let mut mac = self.0.clone();
-            mac.update(msg);
-            Ok(mac.finalize().into_bytes().to_vec())
-        }
-    }
-
-    impl JwtSigner for Signer {
-        fn algorithm(&self) -> Algorithm {
-            Algorithm::HS256
-        }
-    }
-
-    impl signature::Verifier<Vec<u8>> for Verifier {
-        fn verify(
-            &self,
-            msg: &[u8],
-            signature: &Vec<u8>,
-        ) -> std::result::Result<(), signature::Error> {
-            let mut mac = self.0.clone();
-            mac.update(msg);
-            mac.verify_slice(signature)
-                .map_err(signature::Error::from_source)
-        }
-    }
-
-    impl JwtVerifier for Verifier {
-        fn algorithm(&self) -> Algorithm {
-            Algorithm::HS256
-        }
-    }
-
-    fn signer(algorithm: &Algorithm, key: &EncodingKey) -> Result<Box<dyn JwtSigner>> {
-        match algorithm {
-            Algorithm::HS256 => {
-                let mac = HmacSha256::new_from_slice(key.as_bytes())
-                    .map_err(|_| ErrorKind::InvalidKeyFormat)?;
-                Ok(Box::new(Signer(mac)))
-            }
-            _ => Err(ErrorKind::InvalidAlgorithm.into()),
-        }
-    }
-
-    fn verifier(algorithm: &Algorithm, key: &DecodingKey) -> Result<Box<dyn JwtVerifier>> {
-        match algorithm {
-            Algorithm::HS256 => {
-                let mac = HmacSha256::new_from_slice(key.try_get_as_bytes()?)
-                    .map_err(|_| ErrorKind::InvalidKeyFormat)?;
-                Ok(Box::new(Verifier(mac)))
-            }
-            _ => Err(ErrorKind::InvalidAlgorithm.into()),
-        }
-    }
-
-    static PROVIDER: CryptoProvider = CryptoProvider {
-        signer_factory: signer,
-        verifier_factory: verifier,
-        key_utils: jsonwebtoken::crypto::KeyUtils::new_unimplemented(),
-    };
-
-    /// Installs the provider for the process; a second call finds it installed and does nothing.
-    pub fn install() {
-        let _ = PROVIDER.install_default();
     }
 }
 

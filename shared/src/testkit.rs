@@ -280,6 +280,8 @@ pub struct ApiGw {
     pub body: Option<Vec<u8>>,
     /// Send the body base64-encoded even if it is text (API Gateway may do so).
     pub base64: bool,
+    /// The claims a JWT authorizer verified (`requestContext.authorizer.jwt.claims`).
+    pub claims: Option<Value>,
 }
 
 impl ApiGw {
@@ -291,7 +293,14 @@ impl ApiGw {
             headers: vec![],
             body: None,
             base64: false,
+            claims: None,
         }
+    }
+
+    /// As if API Gateway's JWT authorizer verified a token with these claims.
+    pub fn claims(mut self, claims: Value) -> Self {
+        self.claims = Some(claims);
+        self
     }
 
     pub fn query(mut self, key: &str, value: &str) -> Self {
@@ -339,7 +348,7 @@ impl ApiGw {
                 _ => (Value::String(STANDARD.encode(bytes)), true),
             },
         };
-        serde_json::json!({
+        let mut event = serde_json::json!({
             "version": "2.0",
             "routeKey": format!("{} {}", self.method, self.path),
             "rawPath": self.path,
@@ -354,7 +363,12 @@ impl ApiGw {
             },
             "body": body,
             "isBase64Encoded": base64
-        })
+        });
+        if let Some(claims) = &self.claims {
+            event["requestContext"]["authorizer"] =
+                serde_json::json!({ "jwt": { "claims": claims, "scopes": null } });
+        }
+        event
     }
 
     pub fn request(&self) -> Request {
@@ -451,5 +465,64 @@ mod store {
     /// How many items the table holds, for "nothing was written" checks.
     pub async fn item_count(store: &Store) -> usize {
         scan_all(store).await.len()
+    }
+}
+
+#[cfg(feature = "token")]
+pub use self::rsa::*;
+
+/// Test keys for token-fn, and checking its tokens with the public key.
+#[cfg(feature = "token")]
+mod rsa {
+    use serde_json::Value;
+    use std::sync::OnceLock;
+
+    /// A 2048-bit RSA key made once per test process: (PKCS#8 PEM, public key DER).
+    pub fn rsa_key() -> &'static (String, Vec<u8>) {
+        static KEY: OnceLock<(String, Vec<u8>)> = OnceLock::new();
+        KEY.get_or_init(|| {
+            use aws_lc_rs::encoding::AsDer;
+            use aws_lc_rs::rsa::{KeyPair, KeySize};
+            use aws_lc_rs::signature::KeyPair as _;
+            use base64::{engine::general_purpose::STANDARD, Engine};
+            let pair = KeyPair::generate(KeySize::Rsa2048).expect("RSA key");
+            let der = pair.as_der().expect("PKCS#8");
+            let body = STANDARD.encode(der.as_ref());
+            let lines: Vec<&str> = body
+                .as_bytes()
+                .chunks(64)
+                .map(|c| std::str::from_utf8(c).expect("base64 is ASCII"))
+                .collect();
+            let pem = format!(
+                "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+                lines.join("\n")
+            );
+            (pem, pair.public_key().as_ref().to_vec())
+        })
+    }
+
+    /// The header and claims of an RS256 token whose signature `public_der` verifies; panics
+    /// otherwise.
+    pub fn verify_rs256(token: &str, public_der: &[u8]) -> (Value, Value) {
+        rs256_claims(token, public_der)
+            .unwrap_or_else(|| panic!("not an RS256 token of this key: {token}"))
+    }
+
+    /// As `verify_rs256`, `None` for a token that does not verify.
+    pub fn rs256_claims(token: &str, public_der: &[u8]) -> Option<(Value, Value)> {
+        use aws_lc_rs::signature::{UnparsedPublicKey, RSA_PKCS1_2048_8192_SHA256};
+        use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+        let parts: Vec<&str> = token.split('.').collect();
+        let [header, claims, signature] = parts[..] else {
+            return None;
+        };
+        let signature = URL_SAFE_NO_PAD.decode(signature).ok()?;
+        UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, public_der)
+            .verify(format!("{header}.{claims}").as_bytes(), &signature)
+            .ok()?;
+        let part = |text: &str| -> Option<Value> {
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(text).ok()?).ok()
+        };
+        Some((part(header)?, part(claims)?))
     }
 }

@@ -1,4 +1,4 @@
-//! Starts a function's binary as Lambda would, for init tests of answer-fn and event-fn (which
+//! Starts a function's binary as Lambda would, for init tests of the functions (each
 //! includes this file by path). The Runtime API address points at nothing: a function that got
 //! past its own init would then fail in the runtime, which reads variables these tests leave out.
 

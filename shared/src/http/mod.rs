@@ -9,6 +9,8 @@ pub mod answer;
 #[cfg(feature = "dynamodb")]
 pub mod event;
 pub mod logging;
+#[cfg(feature = "token")]
+pub mod token;
 
 use crate::error::Error;
 use crate::params::{kind_of, Params};
@@ -31,7 +33,7 @@ pub fn params(req: &Request) -> Result<Params, Error> {
     match *req.method() {
         Method::GET => query_params(req),
         Method::POST => json_body(req),
-        ref other => Err(Error::MethodNotAllowed(other.to_string())),
+        ref other => Err(Error::MethodNotAllowed(other.to_string(), "GET or POST")),
     }
 }
 
@@ -100,7 +102,9 @@ pub fn status(error: &Error) -> StatusCode {
     match error {
         Error::BadRequest(_) => StatusCode::BAD_REQUEST,
         Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-        Error::MethodNotAllowed(_) | Error::SignedGet => StatusCode::METHOD_NOT_ALLOWED,
+        Error::Forbidden(_) => StatusCode::FORBIDDEN,
+        Error::BadGateway(_) => StatusCode::BAD_GATEWAY,
+        Error::MethodNotAllowed(..) | Error::SignedGet => StatusCode::METHOD_NOT_ALLOWED,
         Error::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -112,7 +116,9 @@ pub fn error_kind(error: &Error) -> &'static str {
     match error {
         Error::BadRequest(_) => "bad-request",
         Error::Unauthorized(_) => "unauthorized",
-        Error::MethodNotAllowed(_) => "method-not-allowed",
+        Error::Forbidden(_) => "forbidden",
+        Error::BadGateway(_) => "bad-gateway",
+        Error::MethodNotAllowed(..) => "method-not-allowed",
         Error::SignedGet => "signed-get",
         Error::PayloadTooLarge { .. } => "too-large",
         Error::UnsupportedMediaType(_) => "media-type",

@@ -21,6 +21,14 @@ pub fn leg_sk(uuid: &str) -> String {
     format!("LEG#{uuid}")
 }
 
+/// Partition of one app user's items: their profile (token-fn) and, later, their usage.
+pub fn user_pk(user: &str) -> String {
+    format!("USER#{user}")
+}
+
+/// Sort key of a user's profile: the Vonage user made for them.
+pub const PROFILE_SK: &str = "PROFILE";
+
 /// Partition of the events that name neither a conversation nor a leg (a `notify` payload is
 /// whatever the NCCO's author chose): one place to find them, with one Query.
 pub const NO_CALL_PK: &str = "NOCALL";

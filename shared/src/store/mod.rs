@@ -16,6 +16,8 @@
 #[cfg(feature = "admin")]
 pub mod admin;
 pub mod keys;
+#[cfg(feature = "token")]
+pub mod profiles;
 pub mod rules;
 
 pub use keys::{conversation_pk, leg_sk, transition_key, EXPIRES_AT, NO_CALL_PK, PK, SK};

@@ -3,6 +3,11 @@
 //! Each function reads only what it uses. A missing or malformed variable is an error that names
 //! the variable, so the function stops at init with a message that says what to fix.
 
+#[cfg(feature = "token")]
+mod token;
+#[cfg(feature = "token")]
+pub use token::{private_key, KeySource, TokenConfig, TOKEN_ENV};
+
 use crate::phone::E164;
 use crate::signature::{Verifier, DEFAULT_MAX_SKEW_SECONDS, MIN_SECRET_CHARS};
 
@@ -225,14 +230,28 @@ impl AnswerConfig {
 
 /// A whole number of seconds from 1 to `max`, `default` when unset.
 fn seconds(env: &impl Env, name: &'static str, default: u32, max: u32) -> Result<u32, ConfigError> {
+    seconds_in(env, name, default, 1..=max)
+}
+
+/// A whole number of seconds in `range`, `default` when unset.
+fn seconds_in(
+    env: &impl Env,
+    name: &'static str,
+    default: u32,
+    range: std::ops::RangeInclusive<u32>,
+) -> Result<u32, ConfigError> {
     let Some(text) = value(env, name) else {
         return Ok(default);
     };
     match text.parse::<u32>() {
-        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        Ok(n) if range.contains(&n) => Ok(n),
         _ => Err(ConfigError::Invalid {
             name,
-            reason: format!("`{text}` is not a whole number of seconds from 1 to {max}"),
+            reason: format!(
+                "`{text}` is not a whole number of seconds from {} to {}",
+                range.start(),
+                range.end()
+            ),
         }),
     }
 }
@@ -312,7 +331,7 @@ pub const OPERATION_TIMEOUT: std::time::Duration = std::time::Duration::from_sec
 /// CA G2), compiled in: the SDK's default client reads and parses the system's whole store
 /// (about 150 files) at every cold start, for authorities an AWS endpoint never presents.
 #[cfg(feature = "dynamodb")]
-pub const AWS_ROOT_CERTIFICATES: &str = include_str!("../certs/aws-roots.pem");
+pub const AWS_ROOT_CERTIFICATES: &str = include_str!("../../certs/aws-roots.pem");
 
 /// The SDK's HTTPS client (rustls on aws-lc, full certificate verification) trusting exactly
 /// the roots in `pem`.
@@ -357,47 +376,67 @@ pub fn dynamodb_client_over(
     endpoint: Option<&str>,
     http_client: aws_sdk_dynamodb::config::SharedHttpClient,
 ) -> Result<aws_sdk_dynamodb::Client, ConfigError> {
-    use aws_sdk_dynamodb::config::{timeout::TimeoutConfig, BehaviorVersion, Credentials, Region};
-
-    let var = |name: &str| env.get(name).filter(|v| !v.is_empty());
-    let required = |name: &'static str| {
-        var(name).ok_or(ConfigError::Missing(
-            name,
-            "Lambda sets it; elsewhere export AWS credentials",
-        ))
-    };
-    let region = var("AWS_REGION")
-        .or_else(|| var("AWS_DEFAULT_REGION"))
-        .ok_or(ConfigError::Missing(
-            "AWS_REGION",
-            "Lambda sets it; elsewhere export the table's region",
-        ))?;
-    let credentials = Credentials::new(
-        required("AWS_ACCESS_KEY_ID")?,
-        required("AWS_SECRET_ACCESS_KEY")?,
-        var("AWS_SESSION_TOKEN"),
-        None,
-        "environment",
-    );
-    let timeouts = TimeoutConfig::builder()
-        .connect_timeout(CONNECT_TIMEOUT)
-        .operation_attempt_timeout(ATTEMPT_TIMEOUT)
-        .operation_timeout(OPERATION_TIMEOUT)
-        .build();
+    let aws = AwsSettings::from_env(env, "AWS_ENDPOINT_URL_DYNAMODB")?;
     let mut config = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(region))
-        .credentials_provider(credentials)
+        .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+        .region(aws.region)
+        .credentials_provider(aws.credentials)
         .http_client(http_client)
-        .timeout_config(timeouts);
-    let endpoint = endpoint
-        .map(str::to_string)
-        .or_else(|| var("AWS_ENDPOINT_URL_DYNAMODB"))
-        .or_else(|| var("AWS_ENDPOINT_URL"));
-    if let Some(endpoint) = endpoint {
+        .timeout_config(aws.timeouts);
+    if let Some(endpoint) = endpoint.map(str::to_string).or(aws.endpoint) {
         config = config.endpoint_url(endpoint);
     }
     Ok(aws_sdk_dynamodb::Client::from_conf(config.build()))
+}
+
+/// What every AWS client of ours is built from: region, credentials, timeouts and endpoint,
+/// from the variables Lambda sets (module `token` builds the Secrets Manager client from it).
+#[cfg(feature = "dynamodb")]
+pub(crate) struct AwsSettings {
+    pub region: aws_sdk_dynamodb::config::Region,
+    pub credentials: aws_sdk_dynamodb::config::Credentials,
+    pub timeouts: aws_sdk_dynamodb::config::timeout::TimeoutConfig,
+    /// The service's own `AWS_ENDPOINT_URL_<SERVICE>`, else `AWS_ENDPOINT_URL`.
+    pub endpoint: Option<String>,
+}
+
+#[cfg(feature = "dynamodb")]
+impl AwsSettings {
+    pub(crate) fn from_env(env: &impl Env, endpoint_var: &str) -> Result<Self, ConfigError> {
+        use aws_sdk_dynamodb::config::{timeout::TimeoutConfig, Credentials, Region};
+
+        let var = |name: &str| env.get(name).filter(|v| !v.is_empty());
+        let required = |name: &'static str| {
+            var(name).ok_or(ConfigError::Missing(
+                name,
+                "Lambda sets it; elsewhere export AWS credentials",
+            ))
+        };
+        let region = var("AWS_REGION")
+            .or_else(|| var("AWS_DEFAULT_REGION"))
+            .ok_or(ConfigError::Missing(
+                "AWS_REGION",
+                "Lambda sets it; elsewhere export the table's region",
+            ))?;
+        let credentials = Credentials::new(
+            required("AWS_ACCESS_KEY_ID")?,
+            required("AWS_SECRET_ACCESS_KEY")?,
+            var("AWS_SESSION_TOKEN"),
+            None,
+            "environment",
+        );
+        let timeouts = TimeoutConfig::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+            .operation_timeout(OPERATION_TIMEOUT)
+            .build();
+        Ok(Self {
+            region: Region::new(region),
+            credentials,
+            timeouts,
+            endpoint: var(endpoint_var).or_else(|| var("AWS_ENDPOINT_URL")),
+        })
+    }
 }
 
 /// Everything the event webhook needs besides its DynamoDB client.
@@ -465,6 +504,8 @@ mod tests {
             match name {
                 "VONAGE_NUMBER" => Some("447700900001".into()),
                 "TABLE_NAME" => Some("calls".into()),
+                "VONAGE_APPLICATION_ID" => Some("app".into()),
+                "VONAGE_PRIVATE_KEY_FILE" => Some("private.key".into()),
                 _ => None,
             }
         }
@@ -491,6 +532,11 @@ mod tests {
         assert_eq!(answer, sorted(&[ANSWER_ENV, SIGNATURE_ENV]));
         let event = names_read(|env| drop(EventConfig::from_env(env).unwrap()));
         assert_eq!(event, sorted(&[EVENT_ENV, SIGNATURE_ENV]));
+        #[cfg(feature = "token")]
+        {
+            let token = names_read(|env| drop(TokenConfig::from_env(env).unwrap()));
+            assert_eq!(token, sorted(&[TOKEN_ENV]));
+        }
     }
 
     #[test]

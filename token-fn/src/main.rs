@@ -1,0 +1,31 @@
+//! token-fn: the signed-in app user asks for their Vonage user token; we make sure the user
+//! exists at Vonage and mint it.
+
+use lambda_http::{run, service_fn, Error};
+use shared::config::{dynamodb_client, private_key, ProcessEnv, TokenConfig};
+use shared::http::token::handle_token;
+use shared::store::profiles::Profiles;
+use shared::token::Minter;
+use shared::users::{Directory, UsersApi};
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Error> {
+    shared::http::logging::init();
+    let config = TokenConfig::from_env(&ProcessEnv)?;
+    let pem = private_key(&config.private_key, &ProcessEnv).await?;
+    let minter = Minter::new(
+        &config.application_id,
+        &pem,
+        config.ttl_seconds,
+        config.acl.clone(),
+    )
+    .map_err(|e| format!("the Vonage private key: {e}"))?;
+    let directory = Directory {
+        profiles: Profiles::new(dynamodb_client(&ProcessEnv, None)?, &config.table_name),
+        api: UsersApi::new(&config.vonage_api_url)?,
+    };
+    run(service_fn(|req| {
+        handle_token(&config, &minter, &directory, req)
+    }))
+    .await
+}
