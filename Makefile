@@ -18,17 +18,18 @@ export SAM_CLI_TELEMETRY := 0
 
 CONV ?=
 
-.PHONY: help tools arm64 run test lint calls load bench fuzz build deploy
+.PHONY: help tools arm64 run test lint calls token load bench fuzz build deploy
 
 help:
 	@echo "make run            serve /voice/answer and /voice/event on http://127.0.0.1:9000"
 	@echo "make test           everything CI runs"
 	@echo "make calls CONV=..  print a conversation's legs and timeline (while make run is up)"
+	@echo "make token USER=..  a Vonage user token from private.key and VONAGE_APPLICATION_ID"
 	@echo "make load           10 000 events through the event handler against DynamoDB Local, then a check"
 	@echo "make bench          cold start, warm latency, RSS, round trips; criterion hot paths"
 	@echo "make fuzz           each fuzz target for FUZZ_SECONDS (default 60)"
 	@echo "make lint           sam validate --lint and cfn-lint on template.yaml"
-	@echo "make build          release arm64 zips of both functions (target/lambda/*/bootstrap.zip)"
+	@echo "make build          release arm64 zips of the functions (target/lambda/*/bootstrap.zip)"
 	@echo "make deploy         sam build && sam deploy --guided (needs an AWS account)"
 
 ## Tools --------------------------------------------------------------------------------------
@@ -58,6 +59,15 @@ calls:
 	@test -n "$(CONV)" || { echo "usage: make calls CONV=<conversation_uuid>"; exit 2; }
 	scripts/local-env.sh cargo run --quiet -p devtools -- calls "$(CONV)"
 
+# The tutorial's `vonage jwt create` step: a user token made as token-fn makes it, from
+# private.key (git-ignored) and VONAGE_APPLICATION_ID (environment or .env). USER must be given
+# on the command line: the login name in the environment is not an app user.
+token:
+ifneq ($(origin USER),command line)
+	@echo "usage: make token USER=<name>   (needs private.key and VONAGE_APPLICATION_ID, e.g. in .env)"; exit 2
+endif
+	@scripts/local-env.sh cargo run --quiet -p devtools --bin token -- "$(USER)"
+
 # 500 calls, 10 000 deliveries (10 % redeliveries), 32 handler instances, against a fresh
 # in-memory DynamoDB Local; prints throughput, latency and the check. A 1 000-event version runs
 # in make test (devtools/tests/load.rs).
@@ -65,14 +75,15 @@ load: tools
 	scripts/dynamodb-local.sh -- env TABLE_NAME=voice-hooks-load \
 	  cargo run --quiet --profile tools -p devtools -- load 500 10000
 
-# Both functions' release binaries through a local Lambda Runtime API (init, first and warm
+# The functions' release binaries through a local Lambda Runtime API (init, first and warm
 # invocations, peak RSS, DynamoDB requests per event), the Python + boto3 peer through the same
 # harness, then the criterion micro-benchmarks of the hot paths.
 bench: tools
 	cargo build --locked --release -p answer-fn
 	cargo build --locked --release -p event-fn
+	cargo build --locked --release -p token-fn
 	cargo build --locked --profile tools -p devtools --bin bench
-	scripts/dynamodb-local.sh -- target/tools/bench target/release/answer-fn target/release/event-fn $(VENV)/bin/python
+	scripts/dynamodb-local.sh -- target/tools/bench target/release/answer-fn target/release/event-fn $(VENV)/bin/python target/release/token-fn
 	cargo bench -p shared --features dynamodb,test-util --bench hot_paths
 
 # Each fuzz target for FUZZ_SECONDS (default 60). cargo-fuzz is installed into .tools/; the
@@ -99,12 +110,13 @@ test: tools
 	cargo check --locked --quiet --manifest-path fuzz/Cargo.toml --bins
 	scripts/dynamodb-local.sh -- cargo test --workspace
 	scripts/e2e.sh
-	scripts/check-answer-fn-deps.sh
+	scripts/check-deps.sh
 	cargo run --quiet -p devtools --bin ncco-variants | $(VENV)/bin/python scripts/check_ncco.py
 	cargo build --quiet -p devtools --bin token
 	$(VENV)/bin/python scripts/check_tokens.py target/debug/token
 	$(MAKE) --no-print-directory lint
 	$(VENV)/bin/python scripts/test_lint_template.py
+	cd scripts && ../$(VENV)/bin/python test_token_stack.py
 
 # sam validate and cfn-lint check the SAM template as written; lint_template.py translates it
 # with the SAM translator first and lints the CloudFormation that would really be deployed.
@@ -120,7 +132,8 @@ lint: tools
 build: tools arm64
 	cargo lambda build --locked --release --arm64 --output-format zip -p answer-fn
 	cargo lambda build --locked --release --arm64 --output-format zip -p event-fn
-	@ls -l target/lambda/answer-fn/bootstrap.zip target/lambda/event-fn/bootstrap.zip
+	cargo lambda build --locked --release --arm64 --output-format zip -p token-fn
+	@ls -l target/lambda/*/bootstrap.zip
 
 # sam build's cargo-lambda builder takes no flags from the template, so `cargo fetch --locked`
 # first: it fails if Cargo.lock is not exactly what the manifests need, and sam build then

@@ -1,10 +1,22 @@
 #!/usr/bin/env bash
 # make run: DynamoDB Local (data kept in .dynamodb/) + the table + `cargo lambda watch` serving
-# both webhooks at their production paths on http://127.0.0.1:9000, until Ctrl-C.
+# both webhooks and POST /token at their production paths on http://127.0.0.1:9000, until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/local-env.sh
 port="${PORT:-9000}"
+# token-fn starts with the application's private.key when there is one, else with a key made
+# for local use; /token answers 401 here either way (no JWT authorizer runs locally).
+export VONAGE_APPLICATION_ID="${VONAGE_APPLICATION_ID:-00000000-0000-0000-0000-000000000000}"
+if [[ -z "${VONAGE_PRIVATE_KEY:-}${VONAGE_PRIVATE_KEY_FILE:-}${VONAGE_PRIVATE_KEY_SECRET:-}" ]]; then
+  if [[ -f private.key ]]; then
+    export VONAGE_PRIVATE_KEY_FILE=private.key
+  else
+    mkdir -p target
+    [[ -f target/dev-private.key ]] || cargo run --quiet -p devtools --bin token -- new-key target/dev-private.key
+    export VONAGE_PRIVATE_KEY_FILE=target/dev-private.key
+  fi
+fi
 
 exec scripts/dynamodb-local.sh --db-path .dynamodb --port "$DYNAMODB_PORT" -- bash -c '
   set -euo pipefail
@@ -18,6 +30,8 @@ exec scripts/dynamodb-local.sh --db-path .dynamodb --port "$DYNAMODB_PORT" -- ba
 voice-hooks is serving (functions compile on their first request):
   answer webhook  GET|POST http://127.0.0.1:$0/voice/answer
   event webhook   GET|POST http://127.0.0.1:$0/voice/event  (POST only once signed)
+  token           POST     http://127.0.0.1:$0/token  (401 here: only API Gateway'"'"'s JWT authorizer
+                           vouches for a user; `make token USER=alice` mints one locally)
   VONAGE_NUMBER=$VONAGE_NUMBER  TABLE_NAME=$TABLE_NAME  DynamoDB Local $AWS_ENDPOINT_URL_DYNAMODB
 
 Try:

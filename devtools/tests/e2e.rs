@@ -123,3 +123,24 @@ fn a_call_answered_and_replayed_over_http_is_stored_and_reads_back() {
         ("completed", Some("15"))
     );
 }
+
+#[test]
+#[ignore = "needs cargo lambda watch and DynamoDB Local: run by scripts/e2e.sh in make test"]
+fn make_run_serves_the_token_route_and_without_an_authorizer_refuses_it() {
+    let base = base_url();
+    // Locally no JWT authorizer runs: a bearer token in the request proves nothing.
+    let (status, body) = request(
+        "POST",
+        &format!("{base}/token"),
+        Some("application/json"),
+        br#"{"sub":"alice"}"#,
+        FIRST_REQUEST,
+    )
+    .unwrap();
+    assert_eq!(status, 401, "{body}");
+    let body: Value = serde_json::from_str(&body).unwrap();
+    assert!(
+        body["error"].as_str().unwrap().contains("JWT authorizer"),
+        "{body}"
+    );
+}

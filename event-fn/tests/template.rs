@@ -2,7 +2,7 @@
 //! the event function's permissions must be what the code expects.
 
 use serde_yaml::Value;
-use shared::config::{ANSWER_ENV, EVENT_ENV, SIGNATURE_ENV};
+use shared::config::{ANSWER_ENV, EVENT_ENV, SIGNATURE_ENV, TOKEN_ENV};
 use shared::store::{EXPIRES_AT, PK, SK};
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -103,6 +103,15 @@ fn the_template_sets_only_variables_the_functions_read_and_all_they_require() {
             [EVENT_ENV, SIGNATURE_ENV].concat(),
             vec!["TABLE_NAME", "VONAGE_SIGNATURE_SECRET"],
         ),
+        (
+            "TokenFunction",
+            TOKEN_ENV.to_vec(),
+            vec![
+                "VONAGE_APPLICATION_ID",
+                "TABLE_NAME",
+                "VONAGE_PRIVATE_KEY_SECRET",
+            ],
+        ),
     ] {
         let set_by_template = env_names(resource(&t, function), globals);
         let read: BTreeSet<String> = read.iter().map(|s| s.to_string()).collect();
@@ -118,10 +127,14 @@ fn the_template_sets_only_variables_the_functions_read_and_all_they_require() {
             );
         }
     }
-    assert_eq!(
-        reference(&globals["Environment"]["Variables"]["VONAGE_SIGNATURE_SECRET"]),
-        "SignatureSecret"
-    );
+    // The webhook secret reaches the two webhooks only, not token-fn.
+    for function in ["AnswerFunction", "EventFunction"] {
+        let vars = &resource(&t, function)["Properties"]["Environment"]["Variables"];
+        assert_eq!(
+            reference(&vars["VONAGE_SIGNATURE_SECRET"]),
+            "SignatureSecret"
+        );
+    }
     assert_eq!(t["Parameters"]["SignatureSecret"]["NoEcho"], true);
     assert!(
         t["Parameters"]["SignatureSecret"].get("Default").is_none(),
@@ -186,6 +199,7 @@ fn both_functions_are_arm64_rust_builds_of_their_own_binary() {
     for (function, binary) in [
         ("AnswerFunction", "answer-fn"),
         ("EventFunction", "event-fn"),
+        ("TokenFunction", "token-fn"),
     ] {
         let f = resource(&t, function);
         assert_eq!(f["Metadata"]["BuildMethod"], "rust-cargolambda");
@@ -205,7 +219,7 @@ fn both_functions_are_arm64_rust_builds_of_their_own_binary() {
         );
         let timeout = f["Properties"]["Timeout"].as_u64().unwrap();
         assert!(
-            timeout < 10,
+            function == "TokenFunction" || timeout < 10,
             "{function}: Vonage waits 5 s for a webhook; timeout {timeout}s"
         );
     }

@@ -1,13 +1,16 @@
-//! `make bench`: runs the release binaries of both functions the way Lambda runs them, through
+//! `make bench`: runs the release binaries of the functions the way Lambda runs them, through
 //! a local Runtime API, and prints init, first invocation, warm p50/p99, peak RSS and DynamoDB
 //! round trips per event; the Python + boto3 peer (`bench/event_peer.py`) goes through the same
 //! harness against the same DynamoDB Local.
 //!
 //! ```text
-//! bench <answer-fn binary> <event-fn binary | -> [python]     (AWS_ENDPOINT_URL_DYNAMODB set)
+//! bench <answer-fn binary> <event-fn binary | -> [python | -] [token-fn binary]
+//!                                                             (AWS_ENDPOINT_URL_DYNAMODB set)
 //! ```
 //!
-//! With `-` for event-fn only answer-fn is measured (for comparing builds of it).
+//! With `-` for event-fn only answer-fn is measured (for comparing builds of it). token-fn is
+//! measured with its key in `VONAGE_PRIVATE_KEY` (init without the Secrets Manager fetch) and
+//! its user known (a profile in the table: one GetItem and one signature per request).
 
 use devtools::load;
 use devtools::proxy::Proxy;
@@ -125,8 +128,8 @@ async fn main() {
         .and_then(|n| n.parse().ok())
         .filter(|n| *n > 0)
         .unwrap_or(DEFAULT_COLD_STARTS);
-    let [answer_bin, event_bin, python] =
-        [0, 1, 2].map(|i| args.get(i).cloned().unwrap_or_default());
+    let [answer_bin, event_bin, python, token_bin] =
+        [0, 1, 2, 3].map(|i| args.get(i).cloned().unwrap_or_default());
     let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB")
         .expect("run under scripts/dynamodb-local.sh (make bench)");
     let table = "bench-calls";
@@ -184,6 +187,9 @@ async fn main() {
     if event_bin == "-" {
         return;
     }
+    if !token_bin.is_empty() {
+        token_fn(&token_bin, table, cold_starts).await;
+    }
 
     let event_command = |endpoint: &str| {
         let mut c = Command::new(&event_bin);
@@ -240,4 +246,38 @@ async fn main() {
             peer_p50.as_secs_f64() / rust_p50.as_secs_f64()
         );
     }
+}
+
+/// token-fn: a signed-in user whose Vonage user is already known, so each request is one
+/// DynamoDB GetItem and one RS256 signature; the Users API stand-in must see no request.
+async fn token_fn(binary: &str, table: &str, cold_starts: usize) {
+    use shared::store::profiles::{Profile, Profiles};
+    use shared::token::UserName;
+    const APP: &str = "aaaaaaaa-bbbb-cccc-dddd-0123456789ab";
+    let (pem, public) = shared::testkit::rsa_key();
+    let vonage = devtools::vonage::UsersStandIn::start(public, APP).await;
+    let client = shared::config::dynamodb_client(&shared::config::ProcessEnv, None)
+        .expect("client from the environment");
+    let user = UserName::from_claim("bench-user").expect("a user name");
+    Profiles::new(client, table)
+        .remember(&Profile::new(&user, "USR-bench", 0))
+        .await
+        .expect("the profile");
+    let request = shared::testkit::ApiGw::new("POST", "/token")
+        .claims(serde_json::json!({ "sub": "bench-user" }))
+        .event()
+        .to_string()
+        .into_bytes();
+    let mut figures = Figures::new();
+    for _ in 0..cold_starts {
+        let mut command = Command::new(binary);
+        command
+            .env("VONAGE_APPLICATION_ID", APP)
+            .env("TABLE_NAME", table)
+            .env("VONAGE_PRIVATE_KEY", pem)
+            .env("VONAGE_API_URL", vonage.url());
+        figures.cold_start(command, |_| request.clone()).await;
+    }
+    figures.print("token-fn (user known, DynamoDB Local)");
+    assert_eq!(vonage.requests(), 0, "a known user needs no Vonage call");
 }
