@@ -13,6 +13,11 @@ use serde_json::{Map, Value};
 
 /// What the caller hears when the number they asked for is refused.
 pub const REFUSED_TEXT: &str = "Sorry, that number cannot be called. Goodbye.";
+/// What an app user hears when their daily limit is reached.
+pub const LIMIT_TEXT: &str = "Sorry, you have reached your calling limit for today. Goodbye.";
+/// What an app user hears when the limits cannot be checked and `LIMITS_FAIL_OPEN` is off.
+pub const TRY_LATER_TEXT: &str =
+    "Sorry, we cannot place your call right now. Please try again later.";
 /// What a phone caller hears when nobody takes calls to our number.
 pub const NO_INBOUND_TEXT: &str = "Sorry, this number does not take calls. Goodbye.";
 
@@ -92,6 +97,10 @@ pub enum Refusal {
     Invalid(NumberError),
     NotAllowed,
     Blocked(String),
+    /// The user's daily limit of calls or spend is reached (`usage::Limits`).
+    Limit,
+    /// The ledger could not be reached, and limits fail closed.
+    LimitsUnavailable,
 }
 
 impl std::fmt::Display for Refusal {
@@ -103,6 +112,10 @@ impl std::fmt::Display for Refusal {
             Refusal::Invalid(e) => write!(f, "invalid destination: {e}"),
             Refusal::NotAllowed => f.write_str("destination is not in ALLOWED_DESTINATIONS"),
             Refusal::Blocked(prefix) => write!(f, "destination matches blocked prefix {prefix}"),
+            Refusal::Limit => f.write_str("the user's daily limit is reached"),
+            Refusal::LimitsUnavailable => {
+                f.write_str("the limits cannot be checked (DynamoDB unreachable); failing closed")
+            }
         }
     }
 }
@@ -115,6 +128,8 @@ impl Refusal {
             Refusal::Invalid(_) => "invalid",
             Refusal::NotAllowed => "not-allowed",
             Refusal::Blocked(_) => "blocked",
+            Refusal::Limit => "limit",
+            Refusal::LimitsUnavailable => "limits-unavailable",
         }
     }
 }
@@ -205,6 +220,10 @@ impl Decision {
                     ..Connect::default()
                 }),
             ],
+            Decision::Refuse(Refusal::Limit) => vec![Action::Talk(Talk::new(LIMIT_TEXT))],
+            Decision::Refuse(Refusal::LimitsUnavailable) => {
+                vec![Action::Talk(Talk::new(TRY_LATER_TEXT))]
+            }
             Decision::Refuse(_) => vec![Action::Talk(Talk::new(REFUSED_TEXT))],
             Decision::NoInbound => vec![Action::Talk(Talk::new(NO_INBOUND_TEXT))],
         }
@@ -230,6 +249,16 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// The same call with another decision (the limits overrule the destination policy).
+    pub fn overruled(self, cfg: &AnswerConfig, decision: Decision) -> Self {
+        let ncco = decision.ncco(cfg, &self.request);
+        Self {
+            decision,
+            ncco,
+            ..self
+        }
+    }
+
     /// Who called, for logs: the app user, or the caller's number masked.
     pub fn caller(&self) -> String {
         match (&self.request.from_user, &self.request.from) {

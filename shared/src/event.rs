@@ -190,6 +190,10 @@ impl Decimal {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    pub fn zero() -> Self {
+        Self("0".into())
+    }
 }
 
 /// An event time, normalised to UTC with milliseconds (`2021-03-10T10:36:21.285Z`) so that

@@ -22,6 +22,7 @@ pub mod store;
 pub mod testkit;
 #[cfg(feature = "token")]
 pub mod token;
+pub mod usage;
 #[cfg(feature = "token")]
 pub mod users;
 

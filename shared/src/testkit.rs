@@ -450,6 +450,37 @@ mod store {
         (res.status().as_u16(), body)
     }
 
+    /// The answer webhook's settings for a test: our number, the ledger in `table`, and `vars`.
+    pub fn answer_config(table: &str, vars: &[(&str, &str)]) -> crate::config::AnswerConfig {
+        let env = super::Vars::new(&[("VONAGE_NUMBER", "447700900001"), ("TABLE_NAME", table)])
+            .with(vars);
+        crate::config::AnswerConfig::from_env(&env).expect("answer config")
+    }
+
+    /// An app user's call to `to` through the answer webhook with `ledger`: the NCCO.
+    pub async fn answer_call(
+        cfg: &crate::config::AnswerConfig,
+        ledger: &crate::store::usage::Ledger,
+        user: &str,
+        to: &str,
+        conversation_uuid: &str,
+    ) -> Value {
+        let req = super::get(
+            super::ANSWER,
+            &[
+                ("from_user", user),
+                ("to", to),
+                ("conversation_uuid", conversation_uuid),
+                ("uuid", &format!("app-{conversation_uuid}")),
+            ],
+        );
+        let res = crate::http::answer::handle_answer(cfg, Some(ledger), req)
+            .await
+            .expect("the handler answers every request");
+        assert_eq!(res.status(), 200);
+        serde_json::from_slice(res.body().as_ref()).expect("an NCCO")
+    }
+
     /// Every item in the table (one page: these tables are small).
     pub async fn scan_all(store: &Store) -> Vec<Item> {
         let out = store

@@ -8,8 +8,10 @@ mod token;
 #[cfg(feature = "token")]
 pub use token::{private_key, KeySource, TokenConfig, TOKEN_ENV};
 
+use crate::event::Decimal;
 use crate::phone::E164;
 use crate::signature::{Verifier, DEFAULT_MAX_SKEW_SECONDS, MIN_SECRET_CHARS};
+use crate::usage::Limits;
 
 /// Looks a variable up; `std::env::var` in production, a map in tests.
 pub trait Env {
@@ -68,6 +70,10 @@ pub const ANSWER_ENV: &[&str] = &[
     "GREETING",
     "MAX_CALL_SECONDS",
     "RING_TIMEOUT_SECONDS",
+    "TABLE_NAME",
+    "MAX_CALLS_PER_USER_PER_DAY",
+    "MAX_SPEND_PER_USER_PER_DAY",
+    "LIMITS_FAIL_OPEN",
 ];
 /// Every variable event-fn reads, besides `SIGNATURE_ENV` and the AWS SDK's own.
 pub const EVENT_ENV: &[&str] = &["TABLE_NAME", "RETENTION_DAYS"];
@@ -179,6 +185,13 @@ pub struct AnswerConfig {
     pub signature: Verifier,
     /// Write CloudWatch EMF metrics to stdout: in Lambda only, so `make run` stays readable.
     pub metrics: bool,
+    /// The table of the per-user ledger (`usage`): each call connected for an app user is
+    /// counted there. `None`: no ledger and no limits, and no AWS client at all.
+    pub table_name: Option<String>,
+    pub limits: Limits,
+    /// When the ledger cannot be reached: connect anyway (`LIMITS_FAIL_OPEN=true`) or refuse
+    /// with "please try again later" (the default).
+    pub limits_fail_open: bool,
 }
 
 impl AnswerConfig {
@@ -209,6 +222,8 @@ impl AnswerConfig {
             Some(list) => prefixes("BLOCKED_DESTINATIONS", &list)?,
             None => prefixes("BLOCKED_DESTINATIONS", DEFAULT_BLOCKED)?,
         };
+        let table_name = value(env, "TABLE_NAME");
+        let (limits, limits_fail_open) = limits(env, table_name.as_deref())?;
         Ok(Self {
             vonage_number,
             allowed,
@@ -224,8 +239,57 @@ impl AnswerConfig {
             )?,
             signature: verifier(env)?,
             metrics: in_lambda(env),
+            table_name,
+            limits,
+            limits_fail_open,
         })
     }
+}
+
+/// `MAX_CALLS_PER_USER_PER_DAY`, `MAX_SPEND_PER_USER_PER_DAY` (unset: no limit) and
+/// `LIMITS_FAIL_OPEN`; a limit needs the ledger's table.
+fn limits(env: &impl Env, table: Option<&str>) -> Result<(Limits, bool), ConfigError> {
+    let max_calls = match value(env, "MAX_CALLS_PER_USER_PER_DAY") {
+        None => None,
+        Some(text) => Some(text.parse::<u32>().map_err(|_| ConfigError::Invalid {
+            name: "MAX_CALLS_PER_USER_PER_DAY",
+            reason: format!("`{text}` is not a whole number of calls (unset for no limit)"),
+        })?),
+    };
+    let max_spend = match value(env, "MAX_SPEND_PER_USER_PER_DAY") {
+        None => None,
+        Some(text) => Some(
+            Decimal::parse(&text)
+                .filter(|d| !d.as_str().starts_with('-'))
+                .ok_or_else(|| ConfigError::Invalid {
+                    name: "MAX_SPEND_PER_USER_PER_DAY",
+                    reason: format!(
+                        "`{text}` is not an amount such as 5 or 2.50 (unset for no limit)"
+                    ),
+                })?,
+        ),
+    };
+    let fail_open = match value(env, "LIMITS_FAIL_OPEN").as_deref() {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(other) => {
+            return Err(ConfigError::Invalid {
+                name: "LIMITS_FAIL_OPEN",
+                reason: format!("`{other}` is not true or false"),
+            })
+        }
+    };
+    let limits = Limits {
+        max_calls,
+        max_spend,
+    };
+    if limits.any() && table.is_none() {
+        return Err(ConfigError::Missing(
+            "TABLE_NAME",
+            "the per-user limits are kept in the calls table: set it to the table's name",
+        ));
+    }
+    Ok((limits, fail_open))
 }
 
 /// A whole number of seconds from 1 to `max`, `default` when unset.
@@ -327,6 +391,16 @@ pub const ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(
 #[cfg(feature = "dynamodb")]
 pub const OPERATION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
+/// The answer webhook's ledger client gives up much sooner: the caller hears silence until we
+/// answer, and an unreachable ledger must still leave time to answer within 2 s (README,
+/// "Usage and limits"). Retries run inside the operation timeout.
+#[cfg(feature = "dynamodb")]
+pub const LEDGER_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(500);
+#[cfg(feature = "dynamodb")]
+pub const LEDGER_ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(600);
+#[cfg(feature = "dynamodb")]
+pub const LEDGER_OPERATION_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(1200);
+
 /// The root certificates AWS endpoints chain to (Amazon Root CA 1–4, Starfield Services Root
 /// CA G2), compiled in: the SDK's default client reads and parses the system's whole store
 /// (about 150 files) at every cold start, for authorities an AWS endpoint never presents.
@@ -369,6 +443,23 @@ pub fn dynamodb_client(
     dynamodb_client_over(env, endpoint, https_client(AWS_ROOT_CERTIFICATES)?)
 }
 
+/// The answer webhook's DynamoDB client for the ledger: as `dynamodb_client`, with the
+/// `LEDGER_*` timeouts.
+#[cfg(feature = "dynamodb")]
+pub fn ledger_client(
+    env: &impl Env,
+    endpoint: Option<&str>,
+) -> Result<aws_sdk_dynamodb::Client, ConfigError> {
+    use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(LEDGER_CONNECT_TIMEOUT)
+        .operation_attempt_timeout(LEDGER_ATTEMPT_TIMEOUT)
+        .operation_timeout(LEDGER_OPERATION_TIMEOUT)
+        .build();
+    let http = https_client(AWS_ROOT_CERTIFICATES)?;
+    dynamodb_client_timed(env, endpoint, http, Some(timeouts))
+}
+
 /// As `dynamodb_client`, over the given HTTP client.
 #[cfg(feature = "dynamodb")]
 pub fn dynamodb_client_over(
@@ -376,13 +467,23 @@ pub fn dynamodb_client_over(
     endpoint: Option<&str>,
     http_client: aws_sdk_dynamodb::config::SharedHttpClient,
 ) -> Result<aws_sdk_dynamodb::Client, ConfigError> {
+    dynamodb_client_timed(env, endpoint, http_client, None)
+}
+
+#[cfg(feature = "dynamodb")]
+fn dynamodb_client_timed(
+    env: &impl Env,
+    endpoint: Option<&str>,
+    http_client: aws_sdk_dynamodb::config::SharedHttpClient,
+    timeouts: Option<aws_sdk_dynamodb::config::timeout::TimeoutConfig>,
+) -> Result<aws_sdk_dynamodb::Client, ConfigError> {
     let aws = AwsSettings::from_env(env, "AWS_ENDPOINT_URL_DYNAMODB")?;
     let mut config = aws_sdk_dynamodb::Config::builder()
         .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
         .region(aws.region)
         .credentials_provider(aws.credentials)
         .http_client(http_client)
-        .timeout_config(aws.timeouts);
+        .timeout_config(timeouts.unwrap_or(aws.timeouts));
     if let Some(endpoint) = endpoint.map(str::to_string).or(aws.endpoint) {
         config = config.endpoint_url(endpoint);
     }

@@ -1,18 +1,23 @@
-//! answer-fn's handler: Vonage's answer request in, the NCCO out.
+//! answer-fn's handler: Vonage's answer request in, the NCCO out; with a ledger, each call
+//! connected for an app user is counted, and refused over the user's daily limits.
 
 use super::{
     authorization, body_bytes, error_metrics, error_response, json_response, params, status,
 };
-use crate::answer::{answer, Answer, Decision};
+use crate::answer::{answer, Answer, Decision, Refusal};
 use crate::config::AnswerConfig;
+use crate::event::Timestamp;
 use crate::metrics::Emf;
-use crate::phone::redact;
+use crate::phone::{mask, redact};
+use crate::store::usage::{Counted, Ledger};
+use crate::usage::NewCall;
 use lambda_http::{http::StatusCode, Body, Request, Response};
 
 /// `200` with the NCCO, or a `4xx` JSON error. Never fails: every error becomes a response,
 /// so nothing reaches the runtime as an invocation error.
 pub async fn handle_answer(
     cfg: &AnswerConfig,
+    ledger: Option<&Ledger>,
     req: Request,
 ) -> Result<Response<Body>, lambda_http::Error> {
     let result = cfg
@@ -20,6 +25,10 @@ pub async fn handle_answer(
         .verify(authorization(&req), body_bytes(&req))
         .and_then(|()| params(&req))
         .and_then(|params| answer(cfg, &params));
+    let result = match (result, ledger) {
+        (Ok(answer), Some(ledger)) => Ok(count(cfg, ledger, answer).await),
+        (result, _) => result,
+    };
     if cfg.metrics {
         metrics(&result).emit();
     }
@@ -35,6 +44,37 @@ pub async fn handle_answer(
             error_response(&e)
         }
     })
+}
+
+/// Counts the call in its user's ledger; over a limit the call is refused instead, and when
+/// the ledger cannot be reached it is refused too unless `LIMITS_FAIL_OPEN` is set.
+async fn count(cfg: &AnswerConfig, ledger: &Ledger, answer: Answer) -> Answer {
+    let Some(call) = NewCall::of(&answer, Timestamp::now()) else {
+        return answer;
+    };
+    let user = mask(&call.user);
+    match ledger.count_call(&call, &cfg.limits).await {
+        Ok(Counted::New) => answer,
+        Ok(Counted::Again) => {
+            tracing::info!(
+                user,
+                call_id = call.call_id,
+                "VOICE ANSWER redelivered: the call was counted already"
+            );
+            answer
+        }
+        Ok(Counted::OverLimit) => answer.overruled(cfg, Decision::Refuse(Refusal::Limit)),
+        Err(e) => {
+            let error = redact(&e.to_string());
+            if cfg.limits_fail_open {
+                tracing::warn!(user, error, "VOICE ANSWER ledger unreachable, connecting anyway (LIMITS_FAIL_OPEN): {error}");
+                answer
+            } else {
+                tracing::warn!(user, error, "VOICE ANSWER ledger unreachable: {error}");
+                answer.overruled(cfg, Decision::Refuse(Refusal::LimitsUnavailable))
+            }
+        }
+    }
 }
 
 /// `Answers` by decision and refusal reason, or `WebhookErrors` by kind.
@@ -70,6 +110,7 @@ fn log_answer(answer: &Answer) {
     match &answer.decision {
         Decision::Refuse(reason) => tracing::warn!(
             call_uuid, conversation_uuid, caller, destination, decision, %reason,
+            reason_code = reason.code(),
             "VOICE ANSWER {caller} -> {destination}: refused ({reason})"
         ),
         _ => tracing::info!(

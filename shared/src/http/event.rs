@@ -9,6 +9,7 @@ use crate::event::{truncate, CallEvent, CallStatus, Decimal, Timestamp, MAX_FUTU
 use crate::metrics::{Emf, Unit};
 use crate::phone::{mask, redact};
 use crate::store::{Recorded, Store};
+use crate::usage::Charge;
 use lambda_http::{
     http::{Method, StatusCode},
     Body, Request, Response,
@@ -53,6 +54,17 @@ pub async fn handle_event(
     match recorded {
         Ok(recorded) => {
             log_event(&event, recorded);
+            if let Err(e) = charge(store, &event, moves_leg).await {
+                tracing::error!(
+                    call_uuid = event.uuid.as_deref().unwrap_or(""),
+                    conversation_uuid = event.conversation_uuid.as_deref().unwrap_or(""),
+                    error = %e,
+                    "VOICE EVENT stored but not charged, answering 503 so Vonage retries: {e}"
+                );
+                return Ok(error_response(&Error::Unavailable(
+                    "the event is stored but not yet charged to its caller; retry later".into(),
+                )));
+            }
             let result = match recorded {
                 Recorded::New => "stored",
                 Recorded::Duplicate => "duplicate",
@@ -75,6 +87,70 @@ pub async fn handle_event(
             )))
         }
     }
+}
+
+/// How long after a leg's `completed` its call item may still be missing from the index it is
+/// found by (which DynamoDB updates within about a second): until then a missing owner is a
+/// `503`, so Vonage delivers the event again; after it, the leg is not an app user's call.
+pub const OWNER_GRACE_SECONDS: i64 = 900;
+
+/// Charges a completed outbound phone leg to the app user whose call it is, once (the
+/// ledger's guard makes a redelivery, or a concurrent delivery, a no-op). Runs for duplicates
+/// too: a delivery that stored the event but died before charging it is finished by the next.
+/// An event that may not move its leg (stamped far ahead) charges nothing either.
+async fn charge(store: &Store, event: &CallEvent, moves_leg: bool) -> Result<(), Error> {
+    let charge = match Charge::of(event) {
+        None => return Ok(()),
+        Some(_) if !moves_leg => return Ok(()),
+        Some(Ok(charge)) => charge,
+        Some(Err(reason)) => {
+            tracing::warn!(
+                call_uuid = event.uuid.as_deref().unwrap_or(""),
+                "VOICE EVENT not charged: {reason}"
+            );
+            return Ok(());
+        }
+    };
+    let unavailable = |e: crate::store::StoreError| Error::Unavailable(e.to_string());
+    let ledger = store.ledger();
+    let Some(owner) = ledger
+        .owner(&charge.conversation_uuid)
+        .await
+        .map_err(unavailable)?
+    else {
+        let grace = Timestamp::now().plus_seconds(-OWNER_GRACE_SECONDS);
+        let recent = matches!((&event.timestamp, &grace), (Some(at), Some(since)) if at >= since);
+        if recent {
+            return Err(Error::Unavailable(format!(
+                "conversation {} has no call item yet: retry later",
+                charge.conversation_uuid
+            )));
+        }
+        tracing::warn!(
+            call_uuid = charge.leg,
+            conversation_uuid = charge.conversation_uuid,
+            "VOICE EVENT completed leg belongs to no app user's call: not charged"
+        );
+        return Ok(());
+    };
+    let (charged, filed) = tokio::join!(
+        ledger.charge(&owner, &charge),
+        ledger.file_leg(&owner, &charge)
+    );
+    filed.map_err(unavailable)?;
+    if charged.map_err(unavailable)? {
+        tracing::info!(
+            user = mask(&owner.user),
+            day = owner.day,
+            seconds = charge.seconds.as_str(),
+            spend = charge.spend.as_str(),
+            "VOICE EVENT leg {} charged to {} for {}",
+            charge.leg.get(..8).unwrap_or(&charge.leg),
+            mask(&owner.user),
+            owner.day
+        );
+    }
+    Ok(())
 }
 
 /// `Events` by result (and reason, for rejections) under `Function` and `Function, Result`.

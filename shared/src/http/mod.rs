@@ -5,6 +5,7 @@
 //! Vonage sends webhook parameters either as a query string (`GET`) or as a JSON object body
 //! (`POST`); both become one JSON object here, so the parsers after this point see one shape.
 
+#[cfg(feature = "dynamodb")]
 pub mod answer;
 #[cfg(feature = "dynamodb")]
 pub mod event;

@@ -1,11 +1,16 @@
 //! The read and admin side of the table, for developer tools and tests (feature `admin`; the
-//! functions leave it off): create the table as the template does, read a conversation back.
+//! functions leave it off): create the table as the template does, read a conversation, a
+//! user's day and a user's calls back.
 
-use super::keys::{conversation_pk, PK, SK};
+use super::keys::{
+    conversation_pk, day_sk, user_pk, BY_CONVERSATION, BY_USER, CALL_ANSWERED_AT,
+    CALL_CONVERSATION, CALL_USER, PK, SK,
+};
+use super::usage::{Ledger, CALLS, SECONDS, SPEND};
 use super::{unavailable, Item, Store, StoreError, Transition};
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
-    ScalarAttributeType,
+    AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
+    KeyType, Projection, ProjectionType, ScalarAttributeType,
 };
 
 /// A call leg's current state, as the leg item holds it.
@@ -93,17 +98,43 @@ impl Store {
         };
         let invalid =
             |e: aws_sdk_dynamodb::error::BuildError| StoreError::Unavailable(e.to_string());
-        let result = self
+        let by_conversation = GlobalSecondaryIndex::builder()
+            .index_name(BY_CONVERSATION)
+            .key_schema(key(CALL_CONVERSATION, KeyType::Hash).map_err(invalid)?)
+            .projection(
+                Projection::builder()
+                    .projection_type(ProjectionType::Include)
+                    .non_key_attributes("user")
+                    .non_key_attributes("day")
+                    .non_key_attributes("answered_at")
+                    .build(),
+            )
+            .build()
+            .map_err(invalid)?;
+        let by_user = GlobalSecondaryIndex::builder()
+            .index_name(BY_USER)
+            .key_schema(key(CALL_USER, KeyType::Hash).map_err(invalid)?)
+            .key_schema(key(CALL_ANSWERED_AT, KeyType::Range).map_err(invalid)?)
+            .projection(
+                Projection::builder()
+                    .projection_type(ProjectionType::All)
+                    .build(),
+            )
+            .build()
+            .map_err(invalid)?;
+        let mut request = self
             .client
             .create_table()
             .table_name(&self.table)
             .billing_mode(BillingMode::PayPerRequest)
             .key_schema(key(PK, KeyType::Hash).map_err(invalid)?)
             .key_schema(key(SK, KeyType::Range).map_err(invalid)?)
-            .attribute_definitions(attr(PK).map_err(invalid)?)
-            .attribute_definitions(attr(SK).map_err(invalid)?)
-            .send()
-            .await;
+            .global_secondary_indexes(by_conversation)
+            .global_secondary_indexes(by_user);
+        for name in [PK, SK, CALL_CONVERSATION, CALL_USER, CALL_ANSWERED_AT] {
+            request = request.attribute_definitions(attr(name).map_err(invalid)?);
+        }
+        let result = request.send().await;
         match result {
             Ok(_) => Ok(()),
             Err(e)
@@ -159,5 +190,75 @@ impl Store {
                 return Ok(conversation);
             }
         }
+    }
+}
+
+/// One user's day as the ledger holds it; numbers as DynamoDB returns them (exact decimals).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DayUsage {
+    pub calls: String,
+    pub seconds: String,
+    pub spend: String,
+}
+
+/// One call in a user's history: its phone leg, and when the call was answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallRow {
+    pub answered_at: String,
+    pub leg: Leg,
+}
+
+impl Ledger {
+    /// The user's usage on `day` (`yyyy-mm-dd`), read consistently.
+    pub async fn day(&self, user: &str, day: &str) -> Result<Option<DayUsage>, StoreError> {
+        let out = self
+            .client()
+            .get_item()
+            .table_name(self.table())
+            .key(PK, AttributeValue::S(user_pk(user)))
+            .key(SK, AttributeValue::S(day_sk(day)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let number = |item: &Item, name: &str| match item.get(name) {
+            Some(AttributeValue::N(n)) => n.clone(),
+            _ => "0".into(),
+        };
+        Ok(out.item.map(|item| DayUsage {
+            calls: number(&item, CALLS),
+            seconds: number(&item, SECONDS),
+            spend: number(&item, SPEND),
+        }))
+    }
+
+    /// The user's charged calls, newest first: one Query of the `ByUser` index.
+    pub async fn history(&self, user: &str, limit: i32) -> Result<Vec<CallRow>, StoreError> {
+        let page = self
+            .client()
+            .query()
+            .table_name(self.table())
+            .index_name(BY_USER)
+            .key_condition_expression("#user = :user")
+            .expression_attribute_names("#user", CALL_USER)
+            .expression_attribute_values(":user", AttributeValue::S(user.to_string()))
+            .scan_index_forward(false)
+            .limit(limit)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        page.items()
+            .iter()
+            .map(|item| {
+                let answered_at = match item.get(CALL_ANSWERED_AT) {
+                    Some(AttributeValue::S(at)) => at.clone(),
+                    _ => String::new(),
+                };
+                Ok(CallRow {
+                    answered_at,
+                    leg: Leg::from_item(item)?,
+                })
+            })
+            .collect()
     }
 }

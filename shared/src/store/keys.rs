@@ -29,6 +29,28 @@ pub fn user_pk(user: &str) -> String {
 /// Sort key of a user's profile: the Vonage user made for them.
 pub const PROFILE_SK: &str = "PROFILE";
 
+/// Sort key of a user's ledger for one UTC day (`yyyy-mm-dd`).
+pub fn day_sk(day: &str) -> String {
+    format!("DAY#{day}")
+}
+
+/// Sort key of a call the answer webhook connected for a user.
+pub fn call_sk(call_id: &str) -> String {
+    format!("CALL#{call_id}")
+}
+
+/// Index of call items by conversation (`call_conversation`): how the event webhook finds the
+/// user and day of a phone leg whose own events do not name the user. Sparse: only call items
+/// carry the attribute.
+pub const BY_CONVERSATION: &str = "ByConversation";
+pub const CALL_CONVERSATION: &str = "call_conversation";
+
+/// Index of a user's charged phone legs, newest first (`call_user`, `call_answered_at`): the
+/// user's call history in one Query. Sparse: only legs charged to a user carry them.
+pub const BY_USER: &str = "ByUser";
+pub const CALL_USER: &str = "call_user";
+pub const CALL_ANSWERED_AT: &str = "call_answered_at";
+
 /// Partition of the events that name neither a conversation nor a leg (a `notify` payload is
 /// whatever the NCCO's author chose): one place to find them, with one Query.
 pub const NO_CALL_PK: &str = "NOCALL";

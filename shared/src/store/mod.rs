@@ -19,6 +19,7 @@ pub mod keys;
 #[cfg(feature = "token")]
 pub mod profiles;
 pub mod rules;
+pub mod usage;
 
 pub use keys::{conversation_pk, leg_sk, transition_key, EXPIRES_AT, NO_CALL_PK, PK, SK};
 pub use rules::{writes, Transition, Writes};
@@ -72,15 +73,22 @@ pub struct Store {
     client: Client,
     table: String,
     retention_days: Option<u32>,
+    ledger: usage::Ledger,
 }
 
 impl Store {
     pub fn new(client: Client, cfg: &EventConfig) -> Self {
         Self {
+            ledger: usage::Ledger::new(client.clone(), &cfg.table_name),
             client,
             table: cfg.table_name.clone(),
             retention_days: cfg.retention_days,
         }
+    }
+
+    /// The per-user ledger in the same table: completed phone legs are charged to it.
+    pub fn ledger(&self) -> &usage::Ledger {
+        &self.ledger
     }
 
     /// A store whose client comes from the process environment (`config::dynamodb_client`).

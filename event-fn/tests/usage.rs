@@ -1,0 +1,286 @@
+//! The per-user ledger against DynamoDB Local, through both webhooks' handlers: the tutorial
+//! call costs Alice one call, 5 seconds and its price, whatever the order of the events, the
+//! redeliveries and the concurrency; the daily limits refuse the call that would exceed them.
+
+use serde_json::{json, Value};
+use shared::answer::LIMIT_TEXT;
+use shared::event::Timestamp;
+use shared::store::admin::DayUsage;
+use shared::store::usage::Ledger;
+use shared::store::Store;
+use shared::testkit::{
+    answer_call, answer_config, local_store, post, send, trim_zeros, tutorial_call, CONVERSATION,
+    EVENT, PHONE_LEG,
+};
+use shared::usage::day_of;
+
+const TUTORIAL_TO: &str = "447700900000";
+
+fn today() -> String {
+    day_of(&Timestamp::now()).to_string()
+}
+
+async fn usage(ledger: &Ledger, user: &str) -> (String, String, String) {
+    let DayUsage {
+        calls,
+        seconds,
+        spend,
+    } = ledger
+        .day(user, &today())
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    (
+        calls,
+        trim_zeros(&seconds).to_string(),
+        trim_zeros(&spend).to_string(),
+    )
+}
+
+fn connects(ncco: &Value) -> bool {
+    ncco.as_array()
+        .unwrap()
+        .iter()
+        .any(|action| action["action"] == "connect")
+}
+
+/// The tutorial's bodies with the conversation and leg ids replaced by `tag`'s own.
+fn tutorial_as(tag: &str) -> Vec<String> {
+    tutorial_call()
+        .into_iter()
+        .map(|(_, body)| {
+            body.replace(CONVERSATION, &format!("CON-{tag}"))
+                .replace(PHONE_LEG, &format!("phone-{tag}"))
+        })
+        .collect()
+}
+
+async fn deliver(store: &Store, body: &str) {
+    let (status, response) = send(store, post(EVENT, body)).await;
+    assert_eq!(status, 200, "{body}: {response}");
+}
+
+#[tokio::test]
+async fn the_tutorial_call_costs_alice_one_call_five_seconds_and_its_price() {
+    let store = local_store().await;
+    let cfg = answer_config(store.table(), &[]);
+    let ncco = answer_call(&cfg, store.ledger(), "Alice", TUTORIAL_TO, CONVERSATION).await;
+    assert!(connects(&ncco), "{ncco}");
+    for (_, body) in tutorial_call() {
+        deliver(&store, &body).await;
+    }
+    assert_eq!(
+        usage(store.ledger(), "Alice").await,
+        ("1".into(), "5".into(), "0.00833333".into())
+    );
+    // The call is in Alice's history, with its outcome, duration and price.
+    let history = store.ledger().history("Alice", 10).await.unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].leg.uuid, PHONE_LEG);
+    assert_eq!(history[0].leg.to.as_deref(), Some(TUTORIAL_TO));
+    assert_eq!(history[0].leg.price.as_deref(), Some("0.00833333"));
+    assert!(history[0].answered_at.starts_with(&today()));
+}
+
+#[tokio::test]
+async fn every_order_of_the_events_charges_each_call_exactly_once() {
+    // All 120 orders of the tutorial's five events, each as a call of its own, all Alice's.
+    let store = local_store().await;
+    let cfg = answer_config(store.table(), &[]);
+    let mut orders: Vec<Vec<usize>> = vec![];
+    let mut order = vec![0, 1, 2, 3, 4];
+    permutations(&mut order, 0, &mut orders);
+    assert_eq!(orders.len(), 120);
+    for (i, order) in orders.iter().enumerate() {
+        let tag = format!("order-{i}");
+        answer_call(
+            &cfg,
+            store.ledger(),
+            "Alice",
+            TUTORIAL_TO,
+            &format!("CON-{tag}"),
+        )
+        .await;
+        let bodies = tutorial_as(&tag);
+        for &event in order {
+            deliver(&store, &bodies[event]).await;
+        }
+    }
+    // 120 × 0.00833333, exactly.
+    assert_eq!(
+        usage(store.ledger(), "Alice").await,
+        ("120".into(), "600".into(), "0.9999996".into())
+    );
+}
+
+fn permutations(items: &mut Vec<usize>, k: usize, out: &mut Vec<Vec<usize>>) {
+    if k == items.len() {
+        out.push(items.clone());
+        return;
+    }
+    for i in k..items.len() {
+        items.swap(k, i);
+        permutations(items, k + 1, out);
+        items.swap(k, i);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn redeliveries_and_concurrent_instances_count_nothing_twice() {
+    let store = local_store().await;
+    let cfg = answer_config(store.table(), &[]);
+    // Vonage asks twice (a retried answer): both connect, one call is counted.
+    for _ in 0..2 {
+        let ncco = answer_call(&cfg, store.ledger(), "Alice", TUTORIAL_TO, CONVERSATION).await;
+        assert!(connects(&ncco));
+    }
+    // Every event three times, all at once, each through an instance of its own.
+    let mut tasks = vec![];
+    for (_, body) in tutorial_call() {
+        for _ in 0..3 {
+            let (table, body) = (store.table().to_string(), body.clone());
+            tasks.push(tokio::spawn(async move {
+                let instance =
+                    Store::from_env(&shared::config::EventConfig::unsigned(&table)).unwrap();
+                send(&instance, post(EVENT, &body)).await
+            }));
+        }
+    }
+    for task in tasks {
+        let (status, response) = task.await.unwrap();
+        assert_eq!(status, 200, "{response}");
+    }
+    assert_eq!(
+        usage(store.ledger(), "Alice").await,
+        ("1".into(), "5".into(), "0.00833333".into())
+    );
+}
+
+#[tokio::test]
+async fn a_delivery_that_died_between_its_writes_is_finished_by_the_redelivery() {
+    let store = local_store().await;
+    let cfg = answer_config(store.table(), &[]);
+    answer_call(&cfg, store.ledger(), "Alice", TUTORIAL_TO, CONVERSATION).await;
+    let call = tutorial_call();
+    let completed = &call[3].1;
+    // The first delivery stored the transition and moved the leg, then the function died
+    // before it charged the leg (and Vonage, having no answer, delivers again).
+    let event = shared::testkit::call_event(serde_json::from_str(completed).unwrap());
+    store.record(&event, completed, true).await.unwrap();
+    assert_eq!(usage(store.ledger(), "Alice").await.2, "0");
+    // The redelivery is a duplicate transition, and still does the charging.
+    let (status, response) = send(&store, post(EVENT, completed)).await;
+    assert_eq!((status, response), (200, json!({"result": "duplicate"})));
+    assert_eq!(
+        usage(store.ledger(), "Alice").await,
+        ("1".into(), "5".into(), "0.00833333".into())
+    );
+    // And one more changes nothing.
+    deliver(&store, completed).await;
+    assert_eq!(usage(store.ledger(), "Alice").await.2, "0.00833333");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn twenty_concurrent_answers_with_five_calls_left_connect_exactly_five() {
+    let store = local_store().await;
+    let cfg = answer_config(store.table(), &[("MAX_CALLS_PER_USER_PER_DAY", "8")]);
+    for i in 0..3 {
+        let ncco = answer_call(
+            &cfg,
+            store.ledger(),
+            "bob",
+            TUTORIAL_TO,
+            &format!("CON-early-{i}"),
+        )
+        .await;
+        assert!(connects(&ncco));
+    }
+    let tasks: Vec<_> = (0..20)
+        .map(|i| {
+            let (cfg, table) = (cfg.clone(), store.table().to_string());
+            tokio::spawn(async move {
+                let client =
+                    shared::config::ledger_client(&shared::config::ProcessEnv, None).unwrap();
+                let ledger = Ledger::new(client, &table);
+                answer_call(&cfg, &ledger, "bob", TUTORIAL_TO, &format!("CON-rush-{i}")).await
+            })
+        })
+        .collect();
+    let mut connected = 0;
+    for task in tasks {
+        let ncco = task.await.unwrap();
+        if connects(&ncco) {
+            connected += 1;
+        } else {
+            assert_eq!(ncco, json!([{"action": "talk", "text": LIMIT_TEXT}]));
+        }
+    }
+    assert_eq!(connected, 5);
+    assert_eq!(usage(store.ledger(), "bob").await.0, "8");
+    // Bob's limit is his own: Carol still calls.
+    let ncco = answer_call(&cfg, store.ledger(), "carol", TUTORIAL_TO, "CON-carol").await;
+    assert!(connects(&ncco));
+}
+
+#[tokio::test]
+async fn once_the_days_spend_reaches_the_limit_the_next_call_is_refused() {
+    let store = local_store().await;
+    let cfg = answer_config(store.table(), &[("MAX_SPEND_PER_USER_PER_DAY", "0.01")]);
+    let ledger = store.ledger();
+    for (i, connect) in [(0, true), (1, true), (2, false)] {
+        let tag = format!("spend-{i}");
+        let ncco = answer_call(&cfg, ledger, "Alice", TUTORIAL_TO, &format!("CON-{tag}")).await;
+        assert_eq!(connects(&ncco), connect, "call {i}: {ncco}");
+        if connect {
+            for body in tutorial_as(&tag) {
+                deliver(&store, &body).await;
+            }
+        } else {
+            assert_eq!(ncco, json!([{"action": "talk", "text": LIMIT_TEXT}]));
+        }
+    }
+    // 0.01666666 spent over two calls; the refused third was not counted.
+    assert_eq!(
+        usage(ledger, "Alice").await,
+        ("2".into(), "10".into(), "0.01666666".into())
+    );
+    // A retried answer of a call already counted still connects: the call is under way.
+    let ncco = answer_call(&cfg, ledger, "Alice", TUTORIAL_TO, "CON-spend-1").await;
+    assert!(connects(&ncco), "{ncco}");
+    assert_eq!(usage(ledger, "Alice").await.0, "2");
+}
+
+#[tokio::test]
+async fn calls_nobody_placed_from_the_app_are_not_counted() {
+    let store = local_store().await;
+    let cfg = answer_config(store.table(), &[("MAX_CALLS_PER_USER_PER_DAY", "1")]);
+    // A refused destination is neither counted nor written.
+    let ncco = answer_call(&cfg, store.ledger(), "Alice", "449090000000", "CON-premium").await;
+    assert!(!connects(&ncco));
+    assert_eq!(shared::testkit::item_count(&store).await, 0);
+    // A completed phone leg of a call no app user placed, long ago: stored, charged to nobody.
+    for (_, body) in tutorial_call() {
+        deliver(&store, &body).await;
+    }
+    assert_eq!(store.ledger().day("Alice", &today()).await.unwrap(), None);
+    assert!(store.ledger().history("Alice", 10).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_fresh_completed_leg_whose_call_is_not_found_yet_is_a_503_to_retry() {
+    let store = local_store().await;
+    let now = Timestamp::now();
+    let completed = json!({"uuid": "phone-fresh", "conversation_uuid": "CON-fresh",
+        "status": "completed", "direction": "outbound", "duration": "5", "price": "0.00833333",
+        "to": TUTORIAL_TO, "timestamp": now.as_str()});
+    let (status, response) = send(&store, post(EVENT, &completed.to_string())).await;
+    assert_eq!(status, 503, "{response}");
+    // Once the call item is there (as the index catches up), the redelivery charges it.
+    let cfg = answer_config(store.table(), &[]);
+    answer_call(&cfg, store.ledger(), "dana", TUTORIAL_TO, "CON-fresh").await;
+    deliver(&store, &completed.to_string()).await;
+    assert_eq!(
+        usage(store.ledger(), "dana").await,
+        ("1".into(), "5".into(), "0.00833333".into())
+    );
+}
