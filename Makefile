@@ -24,6 +24,7 @@ help:
 	@echo "make run            serve /voice/answer and /voice/event on http://127.0.0.1:9000"
 	@echo "make test           everything CI runs"
 	@echo "make calls CONV=..  print a conversation's legs and timeline (while make run is up)"
+	@echo "make calls USER=..  print an app user's calls and daily totals (while make run is up)"
 	@echo "make token USER=..  a Vonage user token from private.key and VONAGE_APPLICATION_ID"
 	@echo "make load           10 000 events through the event handler against DynamoDB Local, then a check"
 	@echo "make bench          cold start, warm latency, RSS, round trips; criterion hot paths"
@@ -55,9 +56,14 @@ node_modules/.installed: package.json package-lock.json
 run: tools
 	scripts/run.sh
 
+# USER must be given on the command line: the login name in the environment is not an app user.
 calls:
-	@test -n "$(CONV)" || { echo "usage: make calls CONV=<conversation_uuid>"; exit 2; }
-	scripts/local-env.sh cargo run --quiet -p devtools -- calls "$(CONV)"
+ifeq ($(origin USER),command line)
+	@scripts/local-env.sh cargo run --quiet -p devtools -- user "$(USER)"
+else
+	@test -n "$(CONV)" || { echo "usage: make calls CONV=<conversation_uuid> | make calls USER=<app user>"; exit 2; }
+	@scripts/local-env.sh cargo run --quiet -p devtools -- calls "$(CONV)"
+endif
 
 # The tutorial's `vonage jwt create` step: a user token made as token-fn makes it, from
 # private.key (git-ignored) and VONAGE_APPLICATION_ID (environment or .env). USER must be given

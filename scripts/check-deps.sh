@@ -2,7 +2,8 @@
 # What each function links, as sam build compiles it: cargo in the package's own folder (the
 # template's CodeUri) selects that package alone, so features resolve as for `make build -p`.
 #
-# - answer-fn links no AWS SDK: it answers calls, and every crate costs cold start.
+# - The webhooks link one AWS client, DynamoDB's, and no function links aws-config (its
+#   provider chains cost cold start; the clients are built from Lambda's variables).
 # - Only token-fn links the Secrets Manager client, Mozilla's roots and the token code (shared's
 #   `token` feature); no function links the `rsa` crate (RUSTSEC-2023-0071, no fixed release):
 #   token-fn signs RS256 with aws-lc.
@@ -20,11 +21,16 @@ forbid() { # package, regex, why
     fail=1
   fi
 }
-forbid answer-fn '^(aws-sdk-|aws-config|aws-smithy-|aws-runtime)' "the AWS SDK"
 for package in answer-fn event-fn; do
   forbid "$package" '^(aws-sdk-secretsmanager|webpki-roots) |^shared feature "token"' "token-fn's code"
+  clients=$(tree "$package" | grep -oE '^aws-sdk-[a-z0-9]+ v' | sort -u | tr -d '\n')
+  if [[ "$clients" != "aws-sdk-dynamodb v" ]]; then
+    echo "$package links AWS clients other than DynamoDB's: $clients" >&2
+    fail=1
+  fi
 done
 for package in answer-fn event-fn token-fn; do
+  forbid "$package" '^aws-config ' "aws-config"
   forbid "$package" '^rsa v' "the rsa crate"
   if ! diff <(tree "$package") <(cargo tree -q -p "$package" -e normal,features --prefix none) >/dev/null; then
     echo "$package resolves differently in its folder (sam build) and with -p (make build, make bench)" >&2

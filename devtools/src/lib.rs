@@ -6,6 +6,7 @@ pub mod dynamodb_local;
 pub mod http;
 pub mod load;
 pub mod proxy;
+pub mod report;
 pub mod runtime_api;
 pub mod secrets;
 pub mod vonage;

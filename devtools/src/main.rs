@@ -4,6 +4,7 @@
 //! ```text
 //! voice-hooks create-table          create the table if it does not exist
 //! voice-hooks calls <conversation>  print a conversation's legs and timeline
+//! voice-hooks user <name>           print an app user's calls and their days' totals
 //! voice-hooks load [CALLS] [EVENTS] synthetic traffic through the event handler, then a check
 //! ```
 
@@ -13,7 +14,7 @@ use shared::store::Store;
 use std::process::ExitCode;
 
 const USAGE: &str =
-    "usage: voice-hooks create-table | voice-hooks calls <conversation_uuid> | voice-hooks load [CALLS] [EVENTS]";
+    "usage: voice-hooks create-table | voice-hooks calls <conversation_uuid> | voice-hooks user <name> | voice-hooks load [CALLS] [EVENTS]";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -46,6 +47,9 @@ async fn main() -> ExitCode {
             .conversation(conversation)
             .await
             .map(|c| print!("{}", render(&c))),
+        ["user", name] => devtools::report::user_calls(store.ledger(), name)
+            .await
+            .map(|text| print!("{text}")),
         ["load", rest @ ..] if rest.len() <= 2 => {
             let number = |i: usize, default: usize| {
                 rest.get(i).and_then(|s| s.parse().ok()).unwrap_or(default)

@@ -90,11 +90,29 @@ fn a_call_answered_and_replayed_over_http_is_stored_and_reads_back() {
         .enable_all()
         .build()
         .unwrap();
-    let conversation = runtime.block_on(async {
+    let (conversation, alice) = runtime.block_on(async {
         let store = Store::from_env(&EventConfig::from_env(&ProcessEnv).unwrap())
             .expect("store from the environment");
-        store.conversation(CONVERSATION).await.unwrap()
+        let alice = devtools::report::user_calls(store.ledger(), "Alice")
+            .await
+            .unwrap();
+        (store.conversation(CONVERSATION).await.unwrap(), alice)
     });
+    // `make calls USER=Alice`: the call, its number masked, and the day's totals (the answer
+    // webhook counted the call, the event webhook charged its phone leg).
+    let lines: Vec<&str> = alice.lines().collect();
+    assert!(lines[1].contains("********0000"), "{alice}");
+    assert!(!alice.contains("447700900000"), "{alice}");
+    let today = &lines[1][..10];
+    let totals = lines
+        .iter()
+        .find(|l| l.starts_with(&format!("{today} ")))
+        .expect(&alice);
+    assert_eq!(
+        totals.split_whitespace().collect::<Vec<_>>(),
+        [today, "1", "5", "0.00833333"],
+        "{alice}"
+    );
     assert_eq!(conversation.timeline.len(), 5);
     let phone = conversation
         .legs

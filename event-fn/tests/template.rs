@@ -3,6 +3,9 @@
 
 use serde_yaml::Value;
 use shared::config::{ANSWER_ENV, EVENT_ENV, SIGNATURE_ENV, TOKEN_ENV};
+use shared::store::keys::{
+    BY_CONVERSATION, BY_USER, CALL_ANSWERED_AT, CALL_CONVERSATION, CALL_USER,
+};
 use shared::store::{EXPIRES_AT, PK, SK};
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -155,7 +158,44 @@ fn the_table_key_schema_and_ttl_are_the_ones_the_store_uses() {
         [(PK, "HASH"), (SK, "RANGE")]
     );
     let attributes = name_pairs(&p["AttributeDefinitions"], "AttributeType");
-    assert_eq!(attributes, [(PK, "S"), (SK, "S")]);
+    assert_eq!(
+        attributes,
+        [
+            (PK, "S"),
+            (SK, "S"),
+            (CALL_CONVERSATION, "S"),
+            (CALL_USER, "S"),
+            (CALL_ANSWERED_AT, "S")
+        ]
+    );
+    // The two indexes the ledger and the history use, with the keys the store writes.
+    let indexes = p["GlobalSecondaryIndexes"].as_sequence().unwrap();
+    let index = |name: &str| {
+        indexes
+            .iter()
+            .find(|i| i["IndexName"] == name)
+            .unwrap_or_else(|| panic!("no index {name}"))
+    };
+    assert_eq!(indexes.len(), 2);
+    let by_conversation = index(BY_CONVERSATION);
+    assert_eq!(
+        name_pairs(&by_conversation["KeySchema"], "KeyType"),
+        [(CALL_CONVERSATION, "HASH")]
+    );
+    assert_eq!(by_conversation["Projection"]["ProjectionType"], "INCLUDE");
+    let projected: Vec<&str> = by_conversation["Projection"]["NonKeyAttributes"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert_eq!(projected, ["user", "day", "answered_at"]);
+    let by_user = index(BY_USER);
+    assert_eq!(
+        name_pairs(&by_user["KeySchema"], "KeyType"),
+        [(CALL_USER, "HASH"), (CALL_ANSWERED_AT, "RANGE")]
+    );
+    assert_eq!(by_user["Projection"]["ProjectionType"], "ALL");
     assert_eq!(p["TimeToLiveSpecification"]["AttributeName"], EXPIRES_AT);
     assert_eq!(p["BillingMode"], "PAY_PER_REQUEST");
     assert_eq!(
@@ -167,25 +207,67 @@ fn the_table_key_schema_and_ttl_are_the_ones_the_store_uses() {
     assert_eq!(reference(&event_env["TABLE_NAME"]), "CallsTable");
 }
 
-#[test]
-fn only_the_event_function_may_touch_the_table_and_only_with_the_calls_it_makes() {
-    let t = template();
-    assert!(resource(&t, "AnswerFunction")["Properties"]
-        .get("Policies")
-        .is_none());
-    let policies = resource(&t, "EventFunction")["Properties"]["Policies"]
+/// A function's policy statements (it has one inline policy).
+fn statements<'a>(t: &'a Value, function: &str) -> &'a [Value] {
+    let policies = resource(t, function)["Properties"]["Policies"]
         .as_sequence()
         .unwrap();
-    assert_eq!(policies.len(), 1);
-    let statements = policies[0]["Statement"].as_sequence().unwrap();
-    assert_eq!(statements.len(), 1);
-    let actions: Vec<&str> = statements[0]["Action"]
-        .as_sequence()
-        .unwrap()
-        .iter()
-        .map(|a| a.as_str().unwrap())
-        .collect();
-    assert_eq!(actions, ["dynamodb:PutItem", "dynamodb:UpdateItem"]);
+    assert_eq!(policies.len(), 1, "{function}");
+    policies[0]["Statement"].as_sequence().unwrap()
+}
+
+fn actions(statement: &Value) -> Vec<&str> {
+    match &statement["Action"] {
+        Value::String(action) => vec![action.as_str()],
+        list => list
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap())
+            .collect(),
+    }
+}
+
+#[test]
+fn each_function_touches_the_table_only_with_the_calls_it_makes() {
+    let t = template();
+    // The event webhook: transition put, leg update, ledger charge; the owner lookup on one
+    // index.
+    let event = statements(&t, "EventFunction");
+    assert_eq!(event.len(), 2);
+    assert_eq!(
+        actions(&event[0]),
+        ["dynamodb:PutItem", "dynamodb:UpdateItem"]
+    );
+    assert_eq!(actions(&event[1]), ["dynamodb:Query"]);
+    let index = format!("{:?}", event[1]["Resource"]);
+    assert!(
+        index.contains("${CallsTable.Arn}/index/ByConversation"),
+        "{index}"
+    );
+    // The answer webhook: the ledger's conditional update and the call item, USER# items only.
+    let answer = statements(&t, "AnswerFunction");
+    assert_eq!(answer.len(), 1);
+    assert_eq!(
+        actions(&answer[0]),
+        ["dynamodb:UpdateItem", "dynamodb:PutItem"]
+    );
+    let leading = &answer[0]["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"];
+    assert_eq!(leading.as_sequence().unwrap().len(), 1);
+    assert_eq!(leading[0], "USER#*");
+    let answer_env = &resource(&t, "AnswerFunction")["Properties"]["Environment"]["Variables"];
+    assert_eq!(reference(&answer_env["TABLE_NAME"]), "CallsTable");
+    for (variable, parameter) in [
+        ("MAX_CALLS_PER_USER_PER_DAY", "MaxCallsPerUserPerDay"),
+        ("MAX_SPEND_PER_USER_PER_DAY", "MaxSpendPerUserPerDay"),
+        ("LIMITS_FAIL_OPEN", "LimitsFailOpen"),
+    ] {
+        assert_eq!(reference(&answer_env[variable]), parameter);
+    }
+    // Limits are off unless set.
+    assert_eq!(t["Parameters"]["MaxCallsPerUserPerDay"]["Default"], "");
+    assert_eq!(t["Parameters"]["MaxSpendPerUserPerDay"]["Default"], "");
+    assert_eq!(t["Parameters"]["LimitsFailOpen"]["Default"], "false");
 }
 
 #[test]

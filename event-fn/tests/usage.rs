@@ -263,7 +263,12 @@ async fn calls_nobody_placed_from_the_app_are_not_counted() {
         deliver(&store, &body).await;
     }
     assert_eq!(store.ledger().day("Alice", &today()).await.unwrap(), None);
-    assert!(store.ledger().history("Alice", 10).await.unwrap().is_empty());
+    assert!(store
+        .ledger()
+        .history("Alice", 10)
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 #[tokio::test]

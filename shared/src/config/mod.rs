@@ -755,6 +755,48 @@ mod tests {
     }
 
     #[test]
+    fn limits_are_off_unless_set_and_malformed_ones_stop_the_function_at_init() {
+        let number = ("VONAGE_NUMBER", "447700900001");
+        let cfg = AnswerConfig::from_env(&[number]).unwrap();
+        assert_eq!((cfg.table_name, cfg.limits.any()), (None, false));
+        let cfg = AnswerConfig::from_env(&[
+            number,
+            ("TABLE_NAME", "calls"),
+            ("MAX_CALLS_PER_USER_PER_DAY", "20"),
+            ("MAX_SPEND_PER_USER_PER_DAY", "2.50"),
+            ("LIMITS_FAIL_OPEN", "true"),
+        ])
+        .unwrap();
+        assert_eq!(cfg.table_name.as_deref(), Some("calls"));
+        assert_eq!(cfg.limits.max_calls, Some(20));
+        assert_eq!(
+            cfg.limits.max_spend.as_ref().map(|d| d.as_str()),
+            Some("2.50")
+        );
+        assert!(cfg.limits_fail_open);
+        let table = ("TABLE_NAME", "calls");
+        for (name, value) in [
+            ("MAX_CALLS_PER_USER_PER_DAY", "-1"),
+            ("MAX_CALLS_PER_USER_PER_DAY", "ten"),
+            ("MAX_CALLS_PER_USER_PER_DAY", "2.5"),
+            ("MAX_SPEND_PER_USER_PER_DAY", "-1"),
+            ("MAX_SPEND_PER_USER_PER_DAY", "1e3"),
+            ("MAX_SPEND_PER_USER_PER_DAY", "€5"),
+            ("LIMITS_FAIL_OPEN", "yes"),
+        ] {
+            match AnswerConfig::from_env(&[number, table, (name, value)]) {
+                Err(ConfigError::Invalid { name: named, .. }) => assert_eq!(named, name, "{value}"),
+                other => panic!("{name}={value}: {other:?}"),
+            }
+        }
+        // A limit without the table it is kept in.
+        match AnswerConfig::from_env(&[number, ("MAX_CALLS_PER_USER_PER_DAY", "5")]) {
+            Err(ConfigError::Missing(name, _)) => assert_eq!(name, "TABLE_NAME"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn metrics_are_written_in_lambda_only() {
         let local = [("VONAGE_NUMBER", "447700900001"), ("TABLE_NAME", "calls")];
         assert!(!AnswerConfig::from_env(&local).unwrap().metrics);

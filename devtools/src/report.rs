@@ -1,0 +1,47 @@
+//! `make calls USER=alice`: an app user's calls, newest first (one Query of the `ByUser`
+//! index), and their days' totals from the ledger.
+
+use shared::phone::mask;
+use shared::store::usage::Ledger;
+use shared::store::StoreError;
+use std::collections::BTreeSet;
+
+/// How many calls `make calls USER=…` lists.
+pub const HISTORY_LIMIT: i32 = 50;
+
+/// The user's calls and the totals of the days they fall on, as plain text tables.
+pub async fn user_calls(ledger: &Ledger, user: &str) -> Result<String, StoreError> {
+    let rows = ledger.history(user, HISTORY_LIMIT).await?;
+    let mut out = String::from(
+        "ANSWERED                  TO               STATUS      OUTCOME     DURATION  PRICE\n",
+    );
+    let mut days = BTreeSet::new();
+    for row in &rows {
+        let leg = &row.leg;
+        out += &format!(
+            "{:<25} {:<16} {:<11} {:<11} {:<9} {}\n",
+            row.answered_at,
+            leg.to.as_deref().map(mask).unwrap_or_else(|| "-".into()),
+            leg.status,
+            leg.outcome.as_deref().unwrap_or("-"),
+            leg.duration.as_deref().unwrap_or("-"),
+            leg.price.as_deref().unwrap_or("-"),
+        );
+        if let Some(day) = row.answered_at.get(..10) {
+            days.insert(day.to_string());
+        }
+    }
+    if rows.is_empty() {
+        out += &format!("(no charged calls for {user})\n");
+    }
+    out += "\nDAY          CALLS  SECONDS  SPEND\n";
+    for day in days.iter().rev() {
+        if let Some(usage) = ledger.day(user, day).await? {
+            out += &format!(
+                "{day:<12} {:<6} {:<8} {}\n",
+                usage.calls, usage.seconds, usage.spend
+            );
+        }
+    }
+    Ok(out)
+}
