@@ -1,11 +1,14 @@
-//! Synthetic call traffic for the event webhook, and the check that the table holds exactly
-//! what that traffic implies.
+//! Synthetic call traffic for both webhooks, and the check that the table holds exactly what
+//! that traffic implies.
 //!
-//! Each call has an app leg and a phone leg with a realistic status sequence (completed, busy,
+//! Each call is placed by one of the app users (one user per ten calls) and answered through
+//! the answer webhook (a share of answer requests are sent twice, as Vonage retries them); then
+//! its events: an app leg and a phone leg with a realistic status sequence (completed, busy,
 //! failed, unanswered, rejected); answered calls carry DTMF `input` events between `answered`
 //! and `completed`. A share of deliveries are sent twice, the events of each call are shuffled,
 //! and many handler instances (each with its own SDK client, as separate Lambda instances
-//! would have) send them concurrently.
+//! would have) send them concurrently. The check compares every event, every leg, and every
+//! user's ledger with what was sent.
 
 use lambda_http::Request;
 use shared::config::EventConfig;
@@ -55,8 +58,24 @@ pub struct ExpectedLeg {
     pub price: String,
 }
 
+/// One call: who placed it, and what its phone leg costs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedCall {
+    pub user: String,
+    pub conversation_uuid: String,
+    pub to: String,
+    pub phone_leg: String,
+    /// Whole seconds, and the price with 8 decimals, as the phone leg's `completed` says.
+    pub seconds: u64,
+    pub price: String,
+}
+
 /// The traffic: every delivery (duplicates included) and what the table must end up holding.
 pub struct Plan {
+    /// The calls, each answered before its events are sent.
+    pub calls: Vec<PlannedCall>,
+    /// Indexes into `calls` of every answer request, redeliveries included, shuffled.
+    pub answers: Vec<usize>,
     pub deliveries: Vec<String>,
     pub distinct: usize,
     pub legs: Vec<ExpectedLeg>,
@@ -85,6 +104,8 @@ pub fn synthesize(calls: usize, deliveries: usize, duplicate_pct: u64, seed: u64
     // calls make up the rest of the distinct events.
     let mut per_call: Vec<Vec<String>> = Vec::with_capacity(calls);
     let mut legs = Vec::new();
+    let mut planned = Vec::with_capacity(calls);
+    let users = (calls / 10).max(1);
     let mut answered_calls = Vec::new();
     let scenarios = [
         "completed",
@@ -166,6 +187,14 @@ pub fn synthesize(calls: usize, deliveries: usize, duplicate_pct: u64, seed: u64
             phone_end + 500,
             end(app_duration, "0"),
         ));
+        planned.push(PlannedCall {
+            user: format!("user-{:02}", call % users),
+            conversation_uuid: conv.clone(),
+            to: to.clone(),
+            phone_leg: phone.clone(),
+            seconds: phone_duration,
+            price: price.clone(),
+        });
         legs.push(ExpectedLeg {
             conversation_uuid: conv.clone(),
             uuid: phone.clone(),
@@ -223,7 +252,14 @@ pub fn synthesize(calls: usize, deliveries: usize, duplicate_pct: u64, seed: u64
         distinct,
         "generated events must have distinct keys"
     );
+    let mut answers: Vec<usize> = (0..calls).collect();
+    for _ in 0..calls * duplicate_pct as usize / 100 {
+        answers.push(rng.below(calls as u64) as usize);
+    }
+    rng.shuffle(&mut answers);
     Plan {
+        calls: planned,
+        answers,
         deliveries: all,
         distinct,
         legs,
@@ -239,6 +275,9 @@ fn post(body: &str) -> Request {
 /// How the traffic went.
 #[derive(Debug)]
 pub struct Report {
+    /// Answer requests sent, and those not answered with a connect.
+    pub answers: usize,
+    pub answer_errors: usize,
     pub sent: usize,
     pub errors: usize,
     pub status_counts: HashMap<u16, usize>,
@@ -253,9 +292,53 @@ impl Report {
     }
 }
 
-/// Sends every delivery through the event handler, `instances` at a time, each instance with
-/// its own store (SDK client) as Lambda instances have.
+/// Answers every call through the answer webhook with the ledger, `instances` at a time, each
+/// instance with its own ledger client: how many answers, and how many did not connect.
+async fn answer_all(plan: &Plan, table: &str, instances: usize) -> (usize, usize) {
+    let calls = Arc::new(plan.calls.clone());
+    let answers = Arc::new(plan.answers.clone());
+    let next = Arc::new(AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..instances {
+        let (calls, answers, next) = (calls.clone(), answers.clone(), next.clone());
+        let table = table.to_string();
+        tasks.push(tokio::spawn(async move {
+            let cfg = shared::testkit::answer_config(&table, &[("ALLOWED_DESTINATIONS", "*")]);
+            let client = shared::config::ledger_client(&shared::config::ProcessEnv, None)
+                .expect("a client from the environment");
+            let ledger = shared::store::usage::Ledger::new(client, &table);
+            let mut failed = 0;
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(&call) = answers.get(i) else { break };
+                let call = &calls[call];
+                let ncco = shared::testkit::answer_call(
+                    &cfg,
+                    &ledger,
+                    &call.user,
+                    &call.to,
+                    &call.conversation_uuid,
+                )
+                .await;
+                if !ncco.to_string().contains(r#""action":"connect""#) {
+                    failed += 1;
+                }
+            }
+            failed
+        }));
+    }
+    let mut failed = 0;
+    for task in tasks {
+        failed += task.await.expect("answer task");
+    }
+    (plan.answers.len(), failed)
+}
+
+/// Answers every call (`answer_all`), then sends every delivery through the event handler,
+/// `instances` at a time, each instance with its own store (SDK client) as Lambda instances
+/// have.
 pub async fn run(plan: &Plan, cfg: &EventConfig, instances: usize) -> Report {
+    let (answers, answer_errors) = answer_all(plan, &cfg.table_name, instances).await;
     let deliveries = Arc::new(plan.deliveries.clone());
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
@@ -296,6 +379,8 @@ pub async fn run(plan: &Plan, cfg: &EventConfig, instances: usize) -> Report {
             .unwrap_or_default()
     };
     Report {
+        answers,
+        answer_errors,
         sent: latencies.len(),
         errors: latencies.len() - status_counts.get(&200).copied().unwrap_or(0),
         status_counts,
@@ -395,6 +480,100 @@ pub async fn check(plan: &Plan, store: &Store) -> Result<Check, String> {
             check.wrong_legs.push(format!(
                 "{}: expected {want:?}, found {actual:?}",
                 expected.uuid
+            ));
+        }
+    }
+    Ok(check)
+}
+
+/// Every user's ledger against the calls the traffic placed for them.
+#[derive(Debug, Default)]
+pub struct LedgerCheck {
+    pub users: usize,
+    /// Users whose calls, seconds and spend equal exactly what was sent.
+    pub exact: usize,
+    /// Calls not counted, and phone legs not charged.
+    pub lost: usize,
+    /// Counts and sums beyond what was sent.
+    pub double_counted: usize,
+    pub wrong: Vec<String>,
+}
+
+impl LedgerCheck {
+    pub fn ok(&self) -> bool {
+        self.exact == self.users && self.lost == 0 && self.double_counted == 0
+    }
+}
+
+/// A decimal as an exact count of 10⁻⁸ (prices have at most 8 decimals).
+pub fn scaled(decimal: &str) -> Option<i128> {
+    let (int, frac) = decimal.split_once('.').unwrap_or((decimal, ""));
+    if frac.len() > 8 {
+        return None;
+    }
+    let int: i128 = int.parse().ok()?;
+    let frac: i128 = format!("{frac:0<8}").parse().ok()?;
+    int.checked_mul(100_000_000)?.checked_add(frac)
+}
+
+/// Reads each user's ledger for `days` (the UTC days the answers fell on) and compares it,
+/// exactly, with the plan's calls.
+pub async fn check_ledger(
+    plan: &Plan,
+    store: &Store,
+    days: &[String],
+) -> Result<LedgerCheck, String> {
+    use std::collections::BTreeMap;
+    #[derive(Default)]
+    struct Expected {
+        calls: BTreeSet<String>,
+        legs: BTreeSet<String>,
+        seconds: i128,
+        spend: i128,
+    }
+    let mut expected: BTreeMap<&str, Expected> = BTreeMap::new();
+    for call in &plan.calls {
+        let e = expected.entry(&call.user).or_default();
+        e.calls.insert(call.conversation_uuid.clone());
+        e.legs.insert(call.phone_leg.clone());
+        e.seconds += i128::from(call.seconds) * 100_000_000;
+        e.spend += scaled(&call.price).ok_or("a generated price")?;
+    }
+    let mut check = LedgerCheck {
+        users: expected.len(),
+        ..LedgerCheck::default()
+    };
+    for (user, want) in &expected {
+        let (mut calls, mut counted, mut charged, mut seconds, mut spend) =
+            (0i128, BTreeSet::new(), BTreeSet::new(), 0i128, 0i128);
+        for day in days {
+            let Some(usage) = store
+                .ledger()
+                .day(user, day)
+                .await
+                .map_err(|e| e.to_string())?
+            else {
+                continue;
+            };
+            calls += usage.calls.parse::<i128>().map_err(|e| e.to_string())?;
+            seconds += scaled(&usage.seconds).ok_or("seconds")?;
+            spend += scaled(&usage.spend).ok_or("spend")?;
+            counted.extend(usage.counted);
+            charged.extend(usage.charged);
+        }
+        let lost = want.calls.difference(&counted).count() + want.legs.difference(&charged).count();
+        let sent_calls = want.calls.len() as i128;
+        let double = usize::try_from((calls - sent_calls).max(0)).unwrap_or(usize::MAX)
+            + usize::from(seconds > want.seconds)
+            + usize::from(spend > want.spend);
+        check.lost += lost;
+        check.double_counted += double;
+        if calls == sent_calls && seconds == want.seconds && spend == want.spend && lost == 0 {
+            check.exact += 1;
+        } else {
+            check.wrong.push(format!(
+                "{user}: calls {calls} of {sent_calls}, seconds {seconds} of {}, spend {spend} of {} (10^-8)",
+                want.seconds, want.spend
             ));
         }
     }

@@ -78,15 +78,25 @@ async fn load(store: &Store, config: &EventConfig, calls: usize, events: usize) 
         return ExitCode::FAILURE;
     }
     let plan = load::synthesize(calls, events, 10, 42);
+    let users: std::collections::BTreeSet<&str> =
+        plan.calls.iter().map(|c| c.user.as_str()).collect();
     println!(
-        "{} calls, {} deliveries ({} distinct events, {} duplicates), 32 handler instances, table {}",
+        "{} calls from {} users ({} answer requests), {} deliveries ({} distinct events, {} duplicates), 32 handler instances, table {}",
         calls,
+        users.len(),
+        plan.answers.len(),
         plan.deliveries.len(),
         plan.distinct,
         plan.deliveries.len() - plan.distinct,
         store.table()
     );
+    let first_day = shared::usage::day_of(&shared::event::Timestamp::now()).to_string();
     let report = load::run(&plan, config, 32).await;
+    let last_day = shared::usage::day_of(&shared::event::Timestamp::now()).to_string();
+    println!(
+        "answered {} requests, {} not connected",
+        report.answers, report.answer_errors
+    );
     println!(
         "sent {} in {:.2}s: {:.0} events/s, latency p50 {:.2} ms, p99 {:.2} ms, errors {} {:?}",
         report.sent,
@@ -111,7 +121,31 @@ async fn load(store: &Store, config: &EventConfig, calls: usize, events: usize) 
             for wrong in check.wrong_legs.iter().take(10) {
                 println!("  {wrong}");
             }
-            if check.ok() && report.errors == 0 {
+            let mut days = vec![first_day];
+            if last_day != days[0] {
+                days.push(last_day);
+            }
+            let ledger = match load::check_ledger(&plan, store, &days).await {
+                Ok(ledger) => ledger,
+                Err(e) => {
+                    eprintln!("{e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            println!(
+                "ledger: {} users, {} calls, {} phone legs: totals exact for {} of {} users; {} lost, {} double-counted",
+                ledger.users,
+                plan.calls.len(),
+                plan.calls.len(),
+                ledger.exact,
+                ledger.users,
+                ledger.lost,
+                ledger.double_counted
+            );
+            for wrong in ledger.wrong.iter().take(10) {
+                println!("  {wrong}");
+            }
+            if check.ok() && ledger.ok() && report.errors == 0 && report.answer_errors == 0 {
                 println!("check: OK");
                 ExitCode::SUCCESS
             } else {

@@ -1,5 +1,6 @@
-//! A small `make load` inside `make test`: 1 000 deliveries with duplicates, shuffled, from 32
-//! handler instances at once, and nothing lost, doubled or wrong.
+//! A small `make load` inside `make test`: 50 calls from 5 users answered (some twice), then
+//! 1 000 deliveries with duplicates, shuffled, from 32 handler instances at once, and nothing
+//! lost, doubled or wrong: not an event, not a leg, not a user's ledger.
 
 use devtools::load;
 use shared::config::EventConfig;
@@ -23,12 +24,30 @@ async fn a_thousand_shuffled_events_with_duplicates_land_exactly_once_and_every_
         "the traffic has redeliveries"
     );
 
+    let day = shared::usage::day_of(&shared::event::Timestamp::now()).to_string();
     let report = load::run(&plan, &cfg, 32).await;
     assert_eq!((report.sent, report.errors), (1_000, 0), "{report:?}");
+    assert_eq!(
+        (report.answers, report.answer_errors),
+        (55, 0),
+        "{report:?}"
+    );
 
     let check = load::check(&plan, &store).await.unwrap();
     assert!(check.ok(), "{check:?}");
     assert_eq!(check.transitions_stored, plan.distinct);
+
+    let ledger = load::check_ledger(&plan, &store, &[day]).await.unwrap();
+    assert!(ledger.ok(), "{ledger:?}");
+    assert_eq!((ledger.users, ledger.exact), (5, 5));
+}
+
+#[test]
+fn decimals_are_compared_exactly() {
+    assert_eq!(load::scaled("0.00833333"), Some(833_333));
+    assert_eq!(load::scaled("5"), Some(500_000_000));
+    assert_eq!(load::scaled("0.9999996"), Some(99_999_960));
+    assert_eq!(load::scaled("0.000000001"), None);
 }
 
 #[test]

@@ -25,6 +25,7 @@ async fn usage(ledger: &Ledger, user: &str) -> (String, String, String) {
         calls,
         seconds,
         spend,
+        ..
     } = ledger
         .day(user, &today())
         .await

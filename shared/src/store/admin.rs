@@ -6,7 +6,7 @@ use super::keys::{
     conversation_pk, day_sk, user_pk, BY_CONVERSATION, BY_USER, CALL_ANSWERED_AT,
     CALL_CONVERSATION, CALL_USER, PK, SK,
 };
-use super::usage::{Ledger, CALLS, SECONDS, SPEND};
+use super::usage::{Ledger, CALLS, CHARGED, COUNTED, SECONDS, SPEND};
 use super::{unavailable, Item, Store, StoreError, Transition};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
@@ -199,6 +199,9 @@ pub struct DayUsage {
     pub calls: String,
     pub seconds: String,
     pub spend: String,
+    /// The ids of the calls counted and of the legs charged (the guards).
+    pub counted: Vec<String>,
+    pub charged: Vec<String>,
 }
 
 /// One call in a user's history: its phone leg, and when the call was answered.
@@ -225,10 +228,16 @@ impl Ledger {
             Some(AttributeValue::N(n)) => n.clone(),
             _ => "0".into(),
         };
+        let set = |item: &Item, name: &str| match item.get(name) {
+            Some(AttributeValue::Ss(ids)) => ids.clone(),
+            _ => vec![],
+        };
         Ok(out.item.map(|item| DayUsage {
             calls: number(&item, CALLS),
             seconds: number(&item, SECONDS),
             spend: number(&item, SPEND),
+            counted: set(&item, COUNTED),
+            charged: set(&item, CHARGED),
         }))
     }
 
