@@ -183,7 +183,39 @@ async fn main() {
         command.env("VONAGE_NUMBER", "447700900001");
         answer.cold_start(command, |_| answer_get.clone()).await;
     }
-    answer.print("answer-fn");
+    answer.print("answer-fn, no ledger (no TABLE_NAME)");
+    // With the ledger: every invocation a new call of one of 50 app users, so each is the
+    // ledger's conditional write (and the call item, alongside) on DynamoDB Local.
+    for (label, limits) in [
+        ("answer-fn, ledger, limits off", None),
+        ("answer-fn, ledger, limits on", Some("1000000")),
+    ] {
+        let mut figures = Figures::new();
+        for run in 0..cold_starts {
+            let mut command = Command::new(&answer_bin);
+            command
+                .env("VONAGE_NUMBER", "447700900001")
+                .env("TABLE_NAME", table);
+            if let Some(max) = limits {
+                command
+                    .env("MAX_CALLS_PER_USER_PER_DAY", max)
+                    .env("MAX_SPEND_PER_USER_PER_DAY", "1000000");
+            }
+            figures
+                .cold_start(command, |i| {
+                    shared::testkit::ApiGw::new("GET", "/voice/answer")
+                        .query("to", "447700900000")
+                        .query("from_user", &format!("bench-user-{:02}", i % 50))
+                        .query("conversation_uuid", &format!("CON-{label}-{run}-{i}"))
+                        .query("uuid", &format!("app-{label}-{run}-{i}"))
+                        .event()
+                        .to_string()
+                        .into_bytes()
+                })
+                .await;
+        }
+        figures.print(label);
+    }
     if event_bin == "-" {
         return;
     }
@@ -224,18 +256,45 @@ async fn main() {
         .parse()
         .expect("endpoint address");
     let proxy = Proxy::start(upstream).await;
+    // Completed legs of calls an app user placed cost the ledger's lookup and charge on top:
+    // answer those calls first, then count the two kinds of event apart.
+    let bodies = &plans[2 * cold_starts];
+    let (completed, others): (Vec<&String>, Vec<&String>) = bodies
+        .iter()
+        .partition(|b| b.contains(r#""status":"completed""#));
+    let ledger = shared::store::usage::Ledger::new(
+        shared::config::dynamodb_client(&shared::config::ProcessEnv, None).expect("client"),
+        table,
+    );
+    for body in &completed {
+        let event: serde_json::Value = serde_json::from_str(body).expect("JSON");
+        let call = shared::usage::NewCall {
+            user: "bench-user".into(),
+            call_id: event["conversation_uuid"].as_str().unwrap_or_default().into(),
+            to: "447700900000".into(),
+            answered_at: shared::event::Timestamp::now(),
+        };
+        ledger
+            .count_call(&call, &Default::default())
+            .await
+            .expect("the call counted");
+    }
     let mut function = Function::start(event_command(&proxy.endpoint())).await;
     function.init().await;
-    let events = 200;
-    for i in 0..events {
-        let (_, outcome) = function.invoke(event(2 * cold_starts, i)).await;
-        assert!(outcome.ok && status_of(&outcome.body) == 200);
+    for (kind, group) in [("not completed", &others), ("completed", &completed)] {
+        proxy.reset_counts();
+        let n = group.len().min(200);
+        for body in group.iter().take(n) {
+            let (_, outcome) = function.invoke(apigw_post("/voice/event", body)).await;
+            assert!(outcome.ok && status_of(&outcome.body) == 200);
+        }
+        println!(
+            "DynamoDB requests per event (event-fn, {n} distinct {kind} events through a counting proxy): {:.2} {:?}",
+            proxy.requests() as f64 / n as f64,
+            proxy.by_operation()
+        );
     }
-    println!(
-        "\nDynamoDB requests per event (event-fn, {events} distinct events through a counting proxy): {:.2} {:?}",
-        proxy.requests() as f64 / events as f64,
-        proxy.by_operation()
-    );
+    first_invocation_without_dynamodb_local(&event_bin, &|i| event(2 * cold_starts, i), cold_starts).await;
     if with_peer {
         let (rust_p50, _, _) = median_min_max(&mut rust.warm_p50);
         let (peer_p50, _, _) = median_min_max(&mut peer.warm_p50);
@@ -280,4 +339,42 @@ async fn token_fn(binary: &str, table: &str, cold_starts: usize) {
     }
     figures.print("token-fn (user known, DynamoDB Local)");
     assert_eq!(vonage.requests(), 0, "a known user needs no Vonage call");
+}
+
+/// event-fn against a stand-in that answers every DynamoDB request at once with `{}`: what the
+/// first invocation costs the function itself, apart from DynamoDB Local's own warm-up of each
+/// new connection (which the Python peer pays as well).
+async fn first_invocation_without_dynamodb_local(
+    binary: &str,
+    event: &dyn Fn(usize) -> Vec<u8>,
+    cold_starts: usize,
+) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let endpoint = format!("http://{}", listener.local_addr().expect("address"));
+    let server = tokio::spawn(devtools::http::serve(listener, |_| async {
+        devtools::http::response(
+            200,
+            &[("content-type", "application/x-amz-json-1.0")],
+            "{}",
+        )
+    }));
+    let mut figures = Figures::new();
+    for _ in 0..cold_starts {
+        let mut command = Command::new(binary);
+        command
+            .env("TABLE_NAME", "bench-calls")
+            .env("AWS_ENDPOINT_URL_DYNAMODB", &endpoint);
+        figures.cold_start(command, event).await;
+    }
+    println!();
+    figures.print("event-fn (a DynamoDB stand-in that answers at once)");
+    let (first, _, _) = median_min_max(&mut figures.first);
+    let (p50, _, _) = median_min_max(&mut figures.warm_p50);
+    println!(
+        "first invocation / warm p50 against the stand-in: {:.1}×",
+        first.as_secs_f64() / p50.as_secs_f64()
+    );
+    server.abort();
 }

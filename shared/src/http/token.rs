@@ -10,7 +10,10 @@ use crate::token::{Minter, UserName};
 use crate::users::Directory;
 use lambda_http::{
     aws_lambda_events::apigw::ApiGatewayV2httpRequestContext,
-    http::{Method, StatusCode},
+    http::{
+        header::{HeaderValue, CACHE_CONTROL},
+        Method, StatusCode,
+    },
     request::RequestContext,
     Body, Request, RequestExt, Response,
 };
@@ -51,7 +54,12 @@ pub async fn handle_token(
         Ok(issued) => {
             let (user, new_user) = (mask(&issued.user), issued.new_user);
             tracing::info!(user, new_user, "TOKEN issued for {user}");
-            json_response(StatusCode::OK, &issued)
+            let mut response = json_response(StatusCode::OK, &issued);
+            // A credential: no cache on the way may keep it (as OAuth token responses).
+            response
+                .headers_mut()
+                .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
         }
         Err(e) => {
             let error = redact(&e.to_string());

@@ -27,7 +27,7 @@ pub use rules::{writes, Transition, Writes};
 use crate::config::{dynamodb_client, ConfigError, EventConfig, ProcessEnv};
 use crate::event::CallEvent;
 use aws_sdk_dynamodb::{
-    error::{DisplayErrorContext, SdkError},
+    error::{DisplayErrorContext, ProvideErrorMetadata, SdkError},
     operation::update_item::UpdateItemError,
     types::{AttributeValue, ReturnValuesOnConditionCheckFailure},
     Client,
@@ -58,6 +58,25 @@ where
     R: std::fmt::Debug,
 {
     StoreError::Unavailable(DisplayErrorContext(&err).to_string())
+}
+
+/// A conditional write's outcome: `true` written, `false` its condition failed (the write was
+/// already done, or is not allowed); any other failure is `Unavailable`.
+fn written<O, E, R>(result: Result<O, SdkError<E, R>>) -> Result<bool, StoreError>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match result {
+        Ok(_) => Ok(true),
+        Err(e)
+            if e.as_service_error().and_then(ProvideErrorMetadata::code)
+                == Some("ConditionalCheckFailedException") =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(unavailable(e)),
+    }
 }
 
 /// Whether the event was new or a redelivery of one already stored.
@@ -150,16 +169,11 @@ impl Store {
             .expression_attribute_names("#pk", PK)
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(Recorded::New),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(Recorded::Duplicate)
-            }
-            Err(e) => Err(unavailable(e)),
-        }
+        Ok(if written(result)? {
+            Recorded::New
+        } else {
+            Recorded::Duplicate
+        })
     }
 
     /// Moves the leg forward if this event is its newest news; otherwise adds what the late

@@ -2,7 +2,7 @@
 //! so that only a user's first token request calls Vonage's Users API.
 
 use super::keys::{user_pk, PK, PROFILE_SK, SK};
-use super::{unavailable, StoreError};
+use super::{unavailable, written, StoreError};
 use crate::token::UserName;
 use aws_sdk_dynamodb::{types::AttributeValue, Client};
 use serde::{Deserialize, Serialize};
@@ -87,15 +87,6 @@ impl Profiles {
             .expression_attribute_names("#pk", PK)
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
-            Err(e) => Err(unavailable(e)),
-        }
+        written(result).map(drop)
     }
 }

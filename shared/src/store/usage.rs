@@ -19,7 +19,7 @@ use super::keys::{
     call_sk, conversation_pk, day_sk, leg_sk, user_pk, BY_CONVERSATION, CALL_ANSWERED_AT,
     CALL_CONVERSATION, CALL_USER, PK, SK,
 };
-use super::{unavailable, Item, StoreError};
+use super::{unavailable, written, Item, StoreError};
 use crate::usage::{Charge, Limits, NewCall, MAX_USER_LEN};
 use aws_sdk_dynamodb::{
     error::DisplayErrorContext,
@@ -181,16 +181,7 @@ impl Ledger {
             .expression_attribute_names("#pk", PK)
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
-            Err(e) => Err(unavailable(e)),
-        }
+        written(result).map(drop)
     }
 
     /// The user and day a conversation's calls are charged to, if an app user placed it.
@@ -238,16 +229,7 @@ impl Ledger {
             .expression_attribute_values(":leg", s(&charge.leg))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(unavailable(e)),
-        }
+        written(result)
     }
 
     /// Puts the leg in its owner's history (the `ByUser` index). Idempotent.
