@@ -122,7 +122,7 @@ test: tools
 	$(VENV)/bin/python scripts/check_tokens.py target/debug/token
 	$(MAKE) --no-print-directory lint
 	$(VENV)/bin/python scripts/test_lint_template.py
-	cd scripts && ../$(VENV)/bin/python test_token_stack.py
+	$(VENV)/bin/python scripts/test_token_stack.py
 
 # sam validate and cfn-lint check the SAM template as written; lint_template.py translates it
 # with the SAM translator first and lints the CloudFormation that would really be deployed.

@@ -584,6 +584,30 @@ mod tests {
     }
 
     #[test]
+    fn the_ledger_overrules_a_connect_with_a_talk_only_refusal_of_its_own() {
+        let cfg = cfg(&[]);
+        let params = json!({"to": TUTORIAL_NUMBER, "from_user": "Alice"});
+        let allowed = answer(&cfg, params.as_object().unwrap()).unwrap();
+        for (refusal, code, text) in [
+            (Refusal::Limit, "limit", LIMIT_TEXT),
+            (
+                Refusal::LimitsUnavailable,
+                "limits-unavailable",
+                TRY_LATER_TEXT,
+            ),
+        ] {
+            assert_eq!(refusal.code(), code);
+            let refused = allowed.clone().overruled(&cfg, Decision::Refuse(refusal));
+            assert_eq!(refused.decision.label(), "refuse");
+            assert_eq!(
+                serde_json::to_value(&refused.ncco).unwrap(),
+                json!([{"action": "talk", "text": text}])
+            );
+            assert_eq!(refused.request, allowed.request);
+        }
+    }
+
+    #[test]
     fn a_phone_calling_our_number_goes_to_the_inbound_app_user_when_set() {
         let cfg = cfg(&[("INBOUND_APP_USER", "Alice")]);
         let req = AnswerRequest {

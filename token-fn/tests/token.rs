@@ -68,7 +68,11 @@ async fn send(s: &Setup, req: ApiGw) -> (u16, Value) {
         .expect("the handler answers every request");
     assert_eq!(res.headers()["content-type"], "application/json");
     if res.status() == 200 {
-        assert_eq!(res.headers()["cache-control"], "no-store", "a token is never cached");
+        assert_eq!(
+            res.headers()["cache-control"],
+            "no-store",
+            "a token is never cached"
+        );
     }
     let body = serde_json::from_slice(res.body().as_ref()).unwrap_or(Value::Null);
     (res.status().as_u16(), body)

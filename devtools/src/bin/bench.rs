@@ -270,7 +270,10 @@ async fn main() {
         let event: serde_json::Value = serde_json::from_str(body).expect("JSON");
         let call = shared::usage::NewCall {
             user: "bench-user".into(),
-            call_id: event["conversation_uuid"].as_str().unwrap_or_default().into(),
+            call_id: event["conversation_uuid"]
+                .as_str()
+                .unwrap_or_default()
+                .into(),
             to: "447700900000".into(),
             answered_at: shared::event::Timestamp::now(),
         };
@@ -294,7 +297,12 @@ async fn main() {
             proxy.by_operation()
         );
     }
-    first_invocation_without_dynamodb_local(&event_bin, &|i| event(2 * cold_starts, i), cold_starts).await;
+    first_invocation_without_dynamodb_local(
+        &event_bin,
+        &|i| event(2 * cold_starts, i),
+        cold_starts,
+    )
+    .await;
     if with_peer {
         let (rust_p50, _, _) = median_min_max(&mut rust.warm_p50);
         let (peer_p50, _, _) = median_min_max(&mut peer.warm_p50);
@@ -354,11 +362,7 @@ async fn first_invocation_without_dynamodb_local(
         .expect("bind");
     let endpoint = format!("http://{}", listener.local_addr().expect("address"));
     let server = tokio::spawn(devtools::http::serve(listener, |_| async {
-        devtools::http::response(
-            200,
-            &[("content-type", "application/x-amz-json-1.0")],
-            "{}",
-        )
+        devtools::http::response(200, &[("content-type", "application/x-amz-json-1.0")], "{}")
     }));
     let mut figures = Figures::new();
     for _ in 0..cold_starts {

@@ -1,9 +1,11 @@
 //! Prints every kind of NCCO the answer webhook can produce, as JSON lines
 //! `{"name": ..., "ncco": [...]}`: each branch of the decision table under the configurations
-//! that change its output, plus Vonage's published answer requests. `make test` pipes them
-//! into `scripts/check_ncco.py`, which validates each with Vonage's own SDK models.
+//! that change its output, plus Vonage's published answer requests, plus the refusals the
+//! ledger makes of an allowed call (over the user's limit; limits unavailable). `make test`
+//! pipes them into `scripts/check_ncco.py`, which validates each with Vonage's own SDK models.
 
 use serde_json::{json, Value};
+use shared::answer::{Decision, Refusal};
 use shared::config::{AnswerConfig, MAX_TALK_CHARS};
 use shared::testkit::{published_answer_requests, Vars};
 use std::process::ExitCode;
@@ -69,7 +71,23 @@ fn main() -> ExitCode {
                 continue;
             };
             match shared::answer::answer(&config, params) {
-                Ok(answer) => println!("{}", json!({"name": name, "ncco": answer.ncco})),
+                Ok(answer) => {
+                    println!("{}", json!({"name": name, "ncco": answer.ncco}));
+                    // What the ledger makes of a call it would connect.
+                    if matches!(answer.decision, Decision::ConnectPhone(_)) {
+                        for refusal in [Refusal::Limit, Refusal::LimitsUnavailable] {
+                            let code = refusal.code();
+                            let ncco = answer
+                                .clone()
+                                .overruled(&config, Decision::Refuse(refusal))
+                                .ncco;
+                            println!(
+                                "{}",
+                                json!({"name": format!("{name}/{code}"), "ncco": ncco})
+                            );
+                        }
+                    }
+                }
                 Err(e) => {
                     eprintln!("{name}: the answer webhook refused the request: {e}");
                     failures += 1;
