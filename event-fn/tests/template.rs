@@ -435,6 +435,7 @@ fn the_dashboard_shows_what_the_functions_emit_and_every_alarm_notifies_the_topi
         "Webhook errors",
         "p99 latency (ms)",
         "Throttles",
+        "User tokens (with AuthIssuer)",
     ] {
         assert!(titles.contains(wanted), "no widget {wanted}: {titles:?}");
     }
@@ -447,6 +448,7 @@ fn the_dashboard_shows_what_the_functions_emit_and_every_alarm_notifies_the_topi
         "LegSeconds",
         "LegPrice",
         "DynamoDbLatency",
+        "Tokens",
     ];
     for widget in widgets {
         for metric in widget["properties"]["metrics"].as_array().unwrap() {
