@@ -79,6 +79,19 @@ where
     }
 }
 
+/// Writes `item` unless an item with its key exists: `true` written, `false` it was there.
+async fn put_if_absent(client: &Client, table: &str, item: Item) -> Result<bool, StoreError> {
+    let result = client
+        .put_item()
+        .table_name(table)
+        .set_item(Some(item))
+        .condition_expression("attribute_not_exists(#pk)")
+        .expression_attribute_names("#pk", PK)
+        .send()
+        .await;
+    written(result)
+}
+
 /// Whether the event was new or a redelivery of one already stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Recorded {
@@ -160,16 +173,7 @@ impl Store {
     }
 
     async fn put_transition(&self, item: Item) -> Result<Recorded, StoreError> {
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", PK)
-            .send()
-            .await;
-        Ok(if written(result)? {
+        Ok(if put_if_absent(&self.client, &self.table, item).await? {
             Recorded::New
         } else {
             Recorded::Duplicate

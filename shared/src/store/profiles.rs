@@ -2,7 +2,7 @@
 //! so that only a user's first token request calls Vonage's Users API.
 
 use super::keys::{user_pk, PK, PROFILE_SK, SK};
-use super::{unavailable, written, StoreError};
+use super::{put_if_absent, unavailable, StoreError};
 use crate::token::UserName;
 use aws_sdk_dynamodb::{types::AttributeValue, Client};
 use serde::{Deserialize, Serialize};
@@ -78,15 +78,8 @@ impl Profiles {
             sk: profile.sk.clone(),
             reason: e.to_string(),
         })?;
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", PK)
-            .send()
-            .await;
-        written(result).map(drop)
+        put_if_absent(&self.client, &self.table, item)
+            .await
+            .map(drop)
     }
 }

@@ -19,7 +19,7 @@ use super::keys::{
     call_sk, conversation_pk, day_sk, leg_sk, user_pk, BY_CONVERSATION, CALL_ANSWERED_AT,
     CALL_CONVERSATION, CALL_USER, PK, SK,
 };
-use super::{unavailable, written, Item, StoreError};
+use super::{put_if_absent, unavailable, written, Item, StoreError};
 use crate::usage::{Charge, Limits, NewCall, MAX_USER_LEN};
 use aws_sdk_dynamodb::{
     error::DisplayErrorContext,
@@ -166,22 +166,18 @@ impl Ledger {
 
     /// The call item: written once (a redelivery keeps the first answer's time).
     async fn put_call(&self, call: &NewCall) -> Result<(), StoreError> {
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .item(PK, s(&user_pk(&call.user)))
-            .item(SK, s(&call_sk(&call.call_id)))
-            .item("user", s(&call.user))
-            .item("to", s(&call.to))
-            .item("answered_at", s(call.answered_at.as_str()))
-            .item("day", s(call.day()))
-            .item(CALL_CONVERSATION, s(&call.call_id))
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", PK)
-            .send()
-            .await;
-        written(result).map(drop)
+        let item = HashMap::from([
+            (PK.to_string(), s(&user_pk(&call.user))),
+            (SK.to_string(), s(&call_sk(&call.call_id))),
+            ("user".to_string(), s(&call.user)),
+            ("to".to_string(), s(&call.to)),
+            ("answered_at".to_string(), s(call.answered_at.as_str())),
+            ("day".to_string(), s(call.day())),
+            (CALL_CONVERSATION.to_string(), s(&call.call_id)),
+        ]);
+        put_if_absent(&self.client, &self.table, item)
+            .await
+            .map(drop)
     }
 
     /// The user and day a conversation's calls are charged to, if an app user placed it.
