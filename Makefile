@@ -1,6 +1,6 @@
 # voice-hooks: one entry point for running, testing, building and deploying.
 #
-#   make run    serve both webhooks on http://127.0.0.1:9000 (cargo lambda watch + DynamoDB Local)
+#   make run    serve both webhooks and /token on http://127.0.0.1:9000 (cargo lambda watch + DynamoDB Local)
 #   make test   format, lint, unit and DynamoDB Local tests, template checks
 #
 # Every tool is installed into the project itself (.venv, node_modules) on first use.
@@ -21,7 +21,7 @@ CONV ?=
 .PHONY: help tools arm64 run test lint calls token load bench fuzz build deploy
 
 help:
-	@echo "make run            serve /voice/answer and /voice/event on http://127.0.0.1:9000"
+	@echo "make run            serve /voice/answer, /voice/event and /token on http://127.0.0.1:9000"
 	@echo "make test           everything CI runs"
 	@echo "make calls CONV=..  print a conversation's legs and timeline (while make run is up)"
 	@echo "make calls USER=..  print an app user's calls and daily totals (while make run is up)"

@@ -1,4 +1,4 @@
-//! `make calls USER=alice`: an app user's calls, newest first (one Query of the `ByUser`
+//! `make calls USER=alice`: an app user's calls, newest first (one Query of the `Calls`
 //! index), and their days' totals from the ledger.
 
 use shared::phone::mask;

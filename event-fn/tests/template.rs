@@ -3,9 +3,7 @@
 
 use serde_yaml::Value;
 use shared::config::{ANSWER_ENV, EVENT_ENV, SIGNATURE_ENV, TOKEN_ENV};
-use shared::store::keys::{
-    BY_CONVERSATION, BY_USER, CALL_ANSWERED_AT, CALL_CONVERSATION, CALL_USER,
-};
+use shared::store::keys::{CALLS_INDEX, CALLS_PK, CALLS_SK};
 use shared::store::{EXPIRES_AT, PK, SK};
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -160,42 +158,18 @@ fn the_table_key_schema_and_ttl_are_the_ones_the_store_uses() {
     let attributes = name_pairs(&p["AttributeDefinitions"], "AttributeType");
     assert_eq!(
         attributes,
-        [
-            (PK, "S"),
-            (SK, "S"),
-            (CALL_CONVERSATION, "S"),
-            (CALL_USER, "S"),
-            (CALL_ANSWERED_AT, "S")
-        ]
+        [(PK, "S"), (SK, "S"), (CALLS_PK, "S"), (CALLS_SK, "S")]
     );
-    // The two indexes the ledger and the history use, with the keys the store writes.
+    // The one index the ledger and the history use, with the keys the store writes: one, so
+    // that an existing stack can add it in one update.
     let indexes = p["GlobalSecondaryIndexes"].as_sequence().unwrap();
-    let index = |name: &str| {
-        indexes
-            .iter()
-            .find(|i| i["IndexName"] == name)
-            .unwrap_or_else(|| panic!("no index {name}"))
-    };
-    assert_eq!(indexes.len(), 2);
-    let by_conversation = index(BY_CONVERSATION);
+    assert_eq!(indexes.len(), 1);
+    assert_eq!(indexes[0]["IndexName"], CALLS_INDEX);
     assert_eq!(
-        name_pairs(&by_conversation["KeySchema"], "KeyType"),
-        [(CALL_CONVERSATION, "HASH")]
+        name_pairs(&indexes[0]["KeySchema"], "KeyType"),
+        [(CALLS_PK, "HASH"), (CALLS_SK, "RANGE")]
     );
-    assert_eq!(by_conversation["Projection"]["ProjectionType"], "INCLUDE");
-    let projected: Vec<&str> = by_conversation["Projection"]["NonKeyAttributes"]
-        .as_sequence()
-        .unwrap()
-        .iter()
-        .map(|a| a.as_str().unwrap())
-        .collect();
-    assert_eq!(projected, ["user", "day", "answered_at"]);
-    let by_user = index(BY_USER);
-    assert_eq!(
-        name_pairs(&by_user["KeySchema"], "KeyType"),
-        [(CALL_USER, "HASH"), (CALL_ANSWERED_AT, "RANGE")]
-    );
-    assert_eq!(by_user["Projection"]["ProjectionType"], "ALL");
+    assert_eq!(indexes[0]["Projection"]["ProjectionType"], "ALL");
     assert_eq!(p["TimeToLiveSpecification"]["AttributeName"], EXPIRES_AT);
     assert_eq!(p["BillingMode"], "PAY_PER_REQUEST");
     assert_eq!(
@@ -241,10 +215,7 @@ fn each_function_touches_the_table_only_with_the_calls_it_makes() {
     );
     assert_eq!(actions(&event[1]), ["dynamodb:Query"]);
     let index = format!("{:?}", event[1]["Resource"]);
-    assert!(
-        index.contains("${CallsTable.Arn}/index/ByConversation"),
-        "{index}"
-    );
+    assert!(index.contains("${CallsTable.Arn}/index/Calls"), "{index}");
     // The answer webhook: the ledger's conditional update and the call item, USER# items only.
     let answer = statements(&t, "AnswerFunction");
     assert_eq!(answer.len(), 1);

@@ -290,3 +290,65 @@ async fn a_fresh_completed_leg_whose_call_is_not_found_yet_is_a_503_to_retry() {
         ("1".into(), "5".into(), "0.00833333".into())
     );
 }
+
+#[tokio::test]
+async fn a_table_from_before_the_ledger_gets_its_index_from_create_table() {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    };
+    let table = format!("before-ledger-{}", std::process::id());
+    let store = Store::from_env(&shared::config::EventConfig::unsigned(&table)).unwrap();
+    let key = |name: &str, kind| {
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(kind)
+            .build()
+            .unwrap()
+    };
+    let attr = |name: &str| {
+        AttributeDefinition::builder()
+            .attribute_name(name)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .unwrap()
+    };
+    store
+        .client()
+        .create_table()
+        .table_name(&table)
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(key("pk", KeyType::Hash))
+        .key_schema(key("sk", KeyType::Range))
+        .attribute_definitions(attr("pk"))
+        .attribute_definitions(attr("sk"))
+        .send()
+        .await
+        .unwrap();
+    store.create_table().await.unwrap();
+    store.create_table().await.unwrap();
+    let described = store
+        .client()
+        .describe_table()
+        .table_name(&table)
+        .send()
+        .await
+        .unwrap();
+    let indexes: Vec<_> = described
+        .table()
+        .unwrap()
+        .global_secondary_indexes()
+        .iter()
+        .filter_map(|i| i.index_name())
+        .collect();
+    assert_eq!(indexes, ["Calls"]);
+    // And the ledger works on it.
+    let cfg = answer_config(&table, &[]);
+    answer_call(&cfg, store.ledger(), "Alice", TUTORIAL_TO, CONVERSATION).await;
+    for (_, body) in tutorial_call() {
+        deliver(&store, &body).await;
+    }
+    assert_eq!(
+        usage(store.ledger(), "Alice").await,
+        ("1".into(), "5".into(), "0.00833333".into())
+    );
+}

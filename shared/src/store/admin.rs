@@ -2,10 +2,7 @@
 //! functions leave it off): create the table as the template does, read a conversation, a
 //! user's day and a user's calls back.
 
-use super::keys::{
-    conversation_pk, day_sk, user_pk, BY_CONVERSATION, BY_USER, CALL_ANSWERED_AT,
-    CALL_CONVERSATION, CALL_USER, PK, SK,
-};
+use super::keys::{conversation_pk, day_sk, user_pk, CALLS_INDEX, CALLS_PK, CALLS_SK, PK, SK};
 use super::usage::{Ledger, CALLS, CHARGED, COUNTED, SECONDS, SPEND};
 use super::{unavailable, Item, Store, StoreError, Transition};
 use aws_sdk_dynamodb::types::{
@@ -98,23 +95,10 @@ impl Store {
         };
         let invalid =
             |e: aws_sdk_dynamodb::error::BuildError| StoreError::Unavailable(e.to_string());
-        let by_conversation = GlobalSecondaryIndex::builder()
-            .index_name(BY_CONVERSATION)
-            .key_schema(key(CALL_CONVERSATION, KeyType::Hash).map_err(invalid)?)
-            .projection(
-                Projection::builder()
-                    .projection_type(ProjectionType::Include)
-                    .non_key_attributes("user")
-                    .non_key_attributes("day")
-                    .non_key_attributes("answered_at")
-                    .build(),
-            )
-            .build()
-            .map_err(invalid)?;
-        let by_user = GlobalSecondaryIndex::builder()
-            .index_name(BY_USER)
-            .key_schema(key(CALL_USER, KeyType::Hash).map_err(invalid)?)
-            .key_schema(key(CALL_ANSWERED_AT, KeyType::Range).map_err(invalid)?)
+        let calls = GlobalSecondaryIndex::builder()
+            .index_name(CALLS_INDEX)
+            .key_schema(key(CALLS_PK, KeyType::Hash).map_err(invalid)?)
+            .key_schema(key(CALLS_SK, KeyType::Range).map_err(invalid)?)
             .projection(
                 Projection::builder()
                     .projection_type(ProjectionType::All)
@@ -122,18 +106,20 @@ impl Store {
             )
             .build()
             .map_err(invalid)?;
-        let mut request = self
+        let attributes = [PK, SK, CALLS_PK, CALLS_SK]
+            .into_iter()
+            .map(attr)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(invalid)?;
+        let request = self
             .client
             .create_table()
             .table_name(&self.table)
             .billing_mode(BillingMode::PayPerRequest)
             .key_schema(key(PK, KeyType::Hash).map_err(invalid)?)
             .key_schema(key(SK, KeyType::Range).map_err(invalid)?)
-            .global_secondary_indexes(by_conversation)
-            .global_secondary_indexes(by_user);
-        for name in [PK, SK, CALL_CONVERSATION, CALL_USER, CALL_ANSWERED_AT] {
-            request = request.attribute_definitions(attr(name).map_err(invalid)?);
-        }
+            .set_attribute_definitions(Some(attributes.clone()))
+            .global_secondary_indexes(calls.clone());
         let result = request.send().await;
         match result {
             Ok(_) => Ok(()),
@@ -141,10 +127,54 @@ impl Store {
                 if e.as_service_error()
                     .is_some_and(|e| e.is_resource_in_use_exception()) =>
             {
-                Ok(())
+                self.add_calls_index(attributes, calls).await
             }
             Err(e) => Err(unavailable(e)),
         }
+    }
+
+    /// A table made before the `Calls` index (a `make run` table kept in `.dynamodb/`) gets
+    /// it, as `sam deploy` adds it to a deployed table.
+    async fn add_calls_index(
+        &self,
+        attributes: Vec<AttributeDefinition>,
+        index: GlobalSecondaryIndex,
+    ) -> Result<(), StoreError> {
+        let table = self
+            .client
+            .describe_table()
+            .table_name(&self.table)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let has_index = table
+            .table()
+            .map(|t| t.global_secondary_indexes())
+            .unwrap_or_default()
+            .iter()
+            .any(|i| i.index_name() == Some(CALLS_INDEX));
+        if has_index {
+            return Ok(());
+        }
+        let create = aws_sdk_dynamodb::types::CreateGlobalSecondaryIndexAction::builder()
+            .index_name(CALLS_INDEX)
+            .set_key_schema(Some(index.key_schema().to_vec()))
+            .set_projection(index.projection().cloned())
+            .build()
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        self.client
+            .update_table()
+            .table_name(&self.table)
+            .set_attribute_definitions(Some(attributes))
+            .global_secondary_index_updates(
+                aws_sdk_dynamodb::types::GlobalSecondaryIndexUpdate::builder()
+                    .create(create)
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
     }
 
     /// Everything stored about a conversation, legs and timeline, in one (paginated) query.
@@ -241,16 +271,16 @@ impl Ledger {
         }))
     }
 
-    /// The user's charged calls, newest first: one Query of the `ByUser` index.
+    /// The user's charged calls, newest first: one Query of the `Calls` index.
     pub async fn history(&self, user: &str, limit: i32) -> Result<Vec<CallRow>, StoreError> {
         let page = self
             .client()
             .query()
             .table_name(self.table())
-            .index_name(BY_USER)
+            .index_name(CALLS_INDEX)
             .key_condition_expression("#user = :user")
-            .expression_attribute_names("#user", CALL_USER)
-            .expression_attribute_values(":user", AttributeValue::S(user.to_string()))
+            .expression_attribute_names("#user", CALLS_PK)
+            .expression_attribute_values(":user", AttributeValue::S(user_pk(user)))
             .scan_index_forward(false)
             .limit(limit)
             .send()
@@ -259,7 +289,7 @@ impl Ledger {
         page.items()
             .iter()
             .map(|item| {
-                let answered_at = match item.get(CALL_ANSWERED_AT) {
+                let answered_at = match item.get(CALLS_SK) {
                     Some(AttributeValue::S(at)) => at.clone(),
                     _ => String::new(),
                 };

@@ -39,17 +39,22 @@ pub fn call_sk(call_id: &str) -> String {
     format!("CALL#{call_id}")
 }
 
-/// Index of call items by conversation (`call_conversation`): how the event webhook finds the
-/// user and day of a phone leg whose own events do not name the user. Sparse: only call items
-/// carry the attribute.
-pub const BY_CONVERSATION: &str = "ByConversation";
-pub const CALL_CONVERSATION: &str = "call_conversation";
+/// The table's one secondary index, `Calls` (`calls_pk`, `calls_sk`), sparse: only call items
+/// and charged phone legs carry its keys. One index serves two lookups (and one index is what
+/// CloudFormation can add to an existing table in one update):
+///
+/// - a call item, under `CALL#<conversation>`: how the event webhook finds the user and day of
+///   a phone leg whose own events do not name the user;
+/// - a phone leg charged to a user, under `USER#<user>`, sorted by when the call was answered:
+///   the user's call history, newest first, in one Query.
+pub const CALLS_INDEX: &str = "Calls";
+pub const CALLS_PK: &str = "calls_pk";
+pub const CALLS_SK: &str = "calls_sk";
 
-/// Index of a user's charged phone legs, newest first (`call_user`, `call_answered_at`): the
-/// user's call history in one Query. Sparse: only legs charged to a user carry them.
-pub const BY_USER: &str = "ByUser";
-pub const CALL_USER: &str = "call_user";
-pub const CALL_ANSWERED_AT: &str = "call_answered_at";
+/// `calls_pk` of a conversation's call item.
+pub fn call_owner_key(conversation_uuid: &str) -> String {
+    format!("CALL#{conversation_uuid}")
+}
 
 /// Partition of the events that name neither a conversation nor a leg (a `notify` payload is
 /// whatever the NCCO's author chose): one place to find them, with one Query.

@@ -16,8 +16,8 @@
 //!   redelivery (Vonage delivers again after a 5xx) does the whole job.
 
 use super::keys::{
-    call_sk, conversation_pk, day_sk, leg_sk, user_pk, BY_CONVERSATION, CALL_ANSWERED_AT,
-    CALL_CONVERSATION, CALL_USER, PK, SK,
+    call_owner_key, call_sk, conversation_pk, day_sk, leg_sk, user_pk, CALLS_INDEX, CALLS_PK,
+    CALLS_SK, PK, SK,
 };
 use super::{put_if_absent, unavailable, written, Item, StoreError};
 use crate::usage::{Charge, Limits, NewCall, MAX_USER_LEN};
@@ -173,7 +173,8 @@ impl Ledger {
             ("to".to_string(), s(&call.to)),
             ("answered_at".to_string(), s(call.answered_at.as_str())),
             ("day".to_string(), s(call.day())),
-            (CALL_CONVERSATION.to_string(), s(&call.call_id)),
+            (CALLS_PK.to_string(), s(&call_owner_key(&call.call_id))),
+            (CALLS_SK.to_string(), s(call.answered_at.as_str())),
         ]);
         put_if_absent(&self.client, &self.table, item)
             .await
@@ -186,10 +187,10 @@ impl Ledger {
             .client
             .query()
             .table_name(&self.table)
-            .index_name(BY_CONVERSATION)
+            .index_name(CALLS_INDEX)
             .key_condition_expression("#c = :c")
-            .expression_attribute_names("#c", CALL_CONVERSATION)
-            .expression_attribute_values(":c", s(conversation_uuid))
+            .expression_attribute_names("#c", CALLS_PK)
+            .expression_attribute_values(":c", s(&call_owner_key(conversation_uuid)))
             .limit(1)
             .send()
             .await
@@ -228,7 +229,7 @@ impl Ledger {
         written(result)
     }
 
-    /// Puts the leg in its owner's history (the `ByUser` index). Idempotent.
+    /// Puts the leg in its owner's history (the `Calls` index, under `USER#<user>`). Idempotent.
     pub async fn file_leg(&self, owner: &CallOwner, charge: &Charge) -> Result<(), StoreError> {
         self.client
             .update_item()
@@ -236,9 +237,9 @@ impl Ledger {
             .key(PK, s(&conversation_pk(&charge.conversation_uuid)))
             .key(SK, s(&leg_sk(&charge.leg)))
             .update_expression("SET #user = :user, #at = :at")
-            .expression_attribute_names("#user", CALL_USER)
-            .expression_attribute_names("#at", CALL_ANSWERED_AT)
-            .expression_attribute_values(":user", s(&owner.user))
+            .expression_attribute_names("#user", CALLS_PK)
+            .expression_attribute_names("#at", CALLS_SK)
+            .expression_attribute_values(":user", s(&user_pk(&owner.user)))
             .expression_attribute_values(":at", s(&owner.answered_at))
             .send()
             .await
