@@ -79,6 +79,11 @@ where
     }
 }
 
+/// A string attribute value.
+fn s(value: &str) -> AttributeValue {
+    AttributeValue::S(value.to_string())
+}
+
 /// Writes `item` unless an item with its key exists: `true` written, `false` it was there.
 async fn put_if_absent(client: &Client, table: &str, item: Item) -> Result<bool, StoreError> {
     let result = client

@@ -4,7 +4,7 @@
 //! condition expressions built here. Pure: nothing here talks to DynamoDB.
 
 use super::keys::transition_key;
-use super::{Item, StoreError, EXPIRES_AT};
+use super::{s, Item, StoreError, EXPIRES_AT};
 use crate::event::{CallEvent, CallStatus};
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
@@ -66,10 +66,6 @@ impl Update {
     pub(super) fn expression(&self) -> String {
         format!("SET {}", self.sets.join(", "))
     }
-}
-
-fn s(value: &str) -> AttributeValue {
-    AttributeValue::S(value.to_string())
 }
 
 fn n(value: impl ToString) -> AttributeValue {

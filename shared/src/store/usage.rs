@@ -19,7 +19,7 @@ use super::keys::{
     call_owner_key, call_sk, conversation_pk, day_sk, leg_sk, user_pk, CALLS_INDEX, CALLS_PK,
     CALLS_SK, PK, SK,
 };
-use super::{put_if_absent, unavailable, written, Item, StoreError};
+use super::{put_if_absent, s, unavailable, written, Item, StoreError};
 use crate::usage::{Charge, Limits, NewCall, MAX_USER_LEN};
 use aws_sdk_dynamodb::{
     error::DisplayErrorContext,
@@ -61,10 +61,6 @@ pub struct CallOwner {
 pub struct Ledger {
     client: Client,
     table: String,
-}
-
-fn s(text: &str) -> AttributeValue {
-    AttributeValue::S(text.to_string())
 }
 
 fn text(item: &Item, name: &str) -> Option<String> {
