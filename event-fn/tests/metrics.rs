@@ -109,3 +109,33 @@ async fn each_invocation_writes_one_valid_emf_document_with_the_calls_values() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_stored_event_that_cannot_be_charged_yet_counts_as_a_5xx() {
+    let store = local_store().await;
+    // A phone leg completed just now whose call the table does not know yet: stored, then
+    // answered 503 so that Vonage delivers it again once the call item is found.
+    let completed = serde_json::json!({
+        "uuid": "phone-fresh", "conversation_uuid": "CON-fresh", "status": "completed",
+        "direction": "outbound", "duration": "5", "price": "0.00833333",
+        "to": "447700900000", "timestamp": shared::event::Timestamp::now().as_str(),
+    })
+    .to_string();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_event-fn"));
+    command
+        .env("AWS_EXECUTION_ENV", "AWS_Lambda_provided.al2023")
+        .env("VONAGE_SIGNATURE_SECRET", SECRET)
+        .env("TABLE_NAME", store.table());
+    let (bodies, stdout) = run_capturing_stdout(command, &[signed(&completed)]).await;
+    let response: Value = serde_json::from_slice(&bodies[0]).unwrap();
+    assert_eq!(response["statusCode"], 503, "{response}");
+    let (documents, parsed) = emf_per_invocation(&stdout, 1);
+    assert_eq!(parsed[0]["Result"], "stored");
+    assert_eq!(parsed[0]["Status"], "5xx", "{}", documents[0]);
+    assert_eq!(parsed[0]["WebhookErrors"], 1, "{}", documents[0]);
+    // The leg's price is still counted once, as it was stored now.
+    assert_eq!(
+        number_text(&documents[0], "LegPrice").as_deref(),
+        Some("0.00833333")
+    );
+}

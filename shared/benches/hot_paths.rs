@@ -60,6 +60,7 @@ fn benches(c: &mut Criterion) {
                 let emf = shared::http::event::metrics(
                     black_box(&event),
                     &stored,
+                    None,
                     std::time::Duration::from_micros(700),
                 );
                 emf.document(1_700_000_000_000)

@@ -48,13 +48,20 @@ pub async fn handle_event(
     }
     let started = Instant::now();
     let recorded = store.record(&event, &raw, moves_leg).await;
+    let latency = started.elapsed();
+    let charged = match &recorded {
+        Ok(recorded) => {
+            log_event(&event, *recorded);
+            charge(store, &event, moves_leg).await
+        }
+        Err(_) => Ok(()),
+    };
     if cfg.metrics {
-        metrics(&event, &recorded, started.elapsed()).emit();
+        metrics(&event, &recorded, charged.as_ref().err(), latency).emit();
     }
     match recorded {
         Ok(recorded) => {
-            log_event(&event, recorded);
-            if let Err(e) = charge(store, &event, moves_leg).await {
+            if let Err(e) = charged {
                 tracing::error!(
                     call_uuid = event.uuid.as_deref().unwrap_or(""),
                     conversation_uuid = event.conversation_uuid.as_deref().unwrap_or(""),
@@ -162,11 +169,13 @@ fn events(emf: Emf) -> Emf {
     )
 }
 
-/// One stored (or not) event's metrics: `Events` by result, the DynamoDB latency, and for a
-/// newly stored `completed` leg its duration and price by direction.
+/// One stored (or not) event's metrics: `Events` by result, the DynamoDB latency, for a
+/// newly stored `completed` leg its duration and price by direction, and `WebhookErrors` when
+/// the event was stored but could not be charged (answered `503` all the same).
 pub fn metrics(
     event: &CallEvent,
     recorded: &Result<Recorded, crate::store::StoreError>,
+    charge_error: Option<&Error>,
     latency: std::time::Duration,
 ) -> Emf {
     let result = match recorded {
@@ -199,7 +208,10 @@ pub fn metrics(
             emf = emf.decimal(by_direction, "LegPrice", Unit::None, price);
         }
     }
-    emf
+    match charge_error {
+        Some(e) => error_metrics(emf, e),
+        None => emf,
+    }
 }
 
 /// The event and what Vonage sent, as it sent it: the body of a POST, the query of a GET.
