@@ -14,7 +14,7 @@ use lambda_http::Request;
 use shared::config::EventConfig;
 use shared::event::CallEvent;
 use shared::store::{transition_key, Store, SK};
-use shared::testkit::trim_zeros;
+use shared::testkit::{scaled, trim_zeros};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -503,17 +503,6 @@ impl LedgerCheck {
     pub fn ok(&self) -> bool {
         self.exact == self.users && self.lost == 0 && self.double_counted == 0
     }
-}
-
-/// A decimal as an exact count of 10⁻⁸ (prices have at most 8 decimals).
-pub fn scaled(decimal: &str) -> Option<i128> {
-    let (int, frac) = decimal.split_once('.').unwrap_or((decimal, ""));
-    if frac.len() > 8 {
-        return None;
-    }
-    let int: i128 = int.parse().ok()?;
-    let frac: i128 = format!("{frac:0<8}").parse().ok()?;
-    int.checked_mul(100_000_000)?.checked_add(frac)
 }
 
 /// Reads each user's ledger for `days` (the UTC days the answers fell on) and compares it,

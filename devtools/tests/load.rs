@@ -44,10 +44,11 @@ async fn a_thousand_shuffled_events_with_duplicates_land_exactly_once_and_every_
 
 #[test]
 fn decimals_are_compared_exactly() {
-    assert_eq!(load::scaled("0.00833333"), Some(833_333));
-    assert_eq!(load::scaled("5"), Some(500_000_000));
-    assert_eq!(load::scaled("0.9999996"), Some(99_999_960));
-    assert_eq!(load::scaled("0.000000001"), None);
+    use shared::testkit::scaled;
+    assert_eq!(scaled("0.00833333"), Some(833_333));
+    assert_eq!(scaled("5"), Some(500_000_000));
+    assert_eq!(scaled("0.9999996"), Some(99_999_960));
+    assert_eq!(scaled("0.000000001"), None);
 }
 
 #[test]

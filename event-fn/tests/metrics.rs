@@ -25,15 +25,11 @@ fn signed(body: &str) -> Vec<u8> {
 
 /// The exact sum of decimals with at most 8 places (Vonage's prices), as text.
 fn sum(decimals: &[String]) -> String {
-    let scaled: i128 = decimals
+    let units: i128 = decimals
         .iter()
-        .map(|d| {
-            let (int, frac) = d.split_once('.').unwrap_or((d, ""));
-            let frac = format!("{frac:0<8}");
-            int.parse::<i128>().unwrap() * 100_000_000 + frac[..8].parse::<i128>().unwrap()
-        })
+        .map(|d| scaled(d).unwrap_or_else(|| panic!("`{d}` has more than 8 decimals")))
         .sum();
-    format!("{}.{:08}", scaled / 100_000_000, scaled % 100_000_000)
+    format!("{}.{:08}", units / 100_000_000, units % 100_000_000)
 }
 
 /// The number text of `name` in an EMF line, as written (no float round trip).

@@ -244,6 +244,18 @@ pub fn trim_zeros(decimal: &str) -> &str {
     }
 }
 
+/// A decimal as an exact count of 10⁻⁸ (Vonage's prices have at most 8 decimals), to add
+/// decimals exactly; `None` for more places or for text that is not a decimal.
+pub fn scaled(decimal: &str) -> Option<i128> {
+    let (int, frac) = decimal.split_once('.').unwrap_or((decimal, ""));
+    if frac.len() > 8 {
+        return None;
+    }
+    let int: i128 = int.parse().ok()?;
+    let frac: i128 = format!("{frac:0<8}").parse().ok()?;
+    int.checked_mul(100_000_000)?.checked_add(frac)
+}
+
 /// JSON arrays nested `depth` deep, to try a parser's recursion limit.
 pub fn nested_json(depth: usize) -> String {
     format!("{}{}", "[".repeat(depth), "]".repeat(depth))
