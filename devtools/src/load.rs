@@ -304,7 +304,10 @@ async fn answer_all(plan: &Plan, table: &str, instances: usize) -> (usize, usize
         let table = table.to_string();
         tasks.push(tokio::spawn(async move {
             let cfg = shared::testkit::answer_config(&table, &[("ALLOWED_DESTINATIONS", "*")]);
-            let client = shared::config::ledger_client(&shared::config::ProcessEnv, None)
+            // The store's timeouts, not answer-fn's 1.2 s: this checks the ledger's counts, and
+            // a cold DynamoDB Local on two cores under 32 instances can take longer than that,
+            // which answer-fn would rightly answer with "try again later".
+            let client = shared::config::dynamodb_client(&shared::config::ProcessEnv, None)
                 .expect("a client from the environment");
             let ledger = shared::store::usage::Ledger::new(client, &table);
             let mut failed = 0;

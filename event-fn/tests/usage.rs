@@ -200,8 +200,10 @@ async fn twenty_concurrent_answers_with_five_calls_left_connect_exactly_five() {
         .map(|i| {
             let (cfg, table) = (cfg.clone(), store.table().to_string());
             tokio::spawn(async move {
+                // The store's timeouts: this counts calls, and a busy DynamoDB Local may take
+                // longer than answer-fn's 1.2 s deadline (tested in answer-fn/tests/limits.rs).
                 let client =
-                    shared::config::ledger_client(&shared::config::ProcessEnv, None).unwrap();
+                    shared::config::dynamodb_client(&shared::config::ProcessEnv, None).unwrap();
                 let ledger = Ledger::new(client, &table);
                 answer_call(&cfg, &ledger, "bob", TUTORIAL_TO, &format!("CON-rush-{i}")).await
             })
