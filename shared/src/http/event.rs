@@ -118,13 +118,8 @@ async fn charge(store: &Store, event: &CallEvent, moves_leg: bool) -> Result<(),
             return Ok(());
         }
     };
-    let unavailable = |e: crate::store::StoreError| Error::Unavailable(e.to_string());
     let ledger = store.ledger();
-    let Some(owner) = ledger
-        .owner(&charge.conversation_uuid)
-        .await
-        .map_err(unavailable)?
-    else {
+    let Some(owner) = ledger.owner(&charge.conversation_uuid).await? else {
         let grace = Timestamp::now().plus_seconds(-OWNER_GRACE_SECONDS);
         let recent = matches!((&event.timestamp, &grace), (Some(at), Some(since)) if at >= since);
         if recent {
@@ -144,8 +139,8 @@ async fn charge(store: &Store, event: &CallEvent, moves_leg: bool) -> Result<(),
         ledger.charge(&owner, &charge),
         ledger.file_leg(&owner, &charge)
     );
-    filed.map_err(unavailable)?;
-    if charged.map_err(unavailable)? {
+    filed?;
+    if charged? {
         tracing::info!(
             user = mask(&owner.user),
             day = owner.day,

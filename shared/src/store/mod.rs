@@ -52,6 +52,13 @@ pub enum StoreError {
     },
 }
 
+/// Whatever the store could not do, the caller can retry: a `503`.
+impl From<StoreError> for crate::error::Error {
+    fn from(e: StoreError) -> Self {
+        Self::Unavailable(e.to_string())
+    }
+}
+
 fn unavailable<E, R>(err: SdkError<E, R>) -> StoreError
 where
     E: std::error::Error + 'static,

@@ -27,7 +27,7 @@ impl Directory {
         display_name: &str,
         now: u64,
     ) -> Result<(Profile, bool), Error> {
-        if let Some(profile) = self.profiles.get(name).await.map_err(store_error)? {
+        if let Some(profile) = self.profiles.get(name).await? {
             return Ok((profile, false));
         }
         let app_token = minter
@@ -42,14 +42,7 @@ impl Directory {
                 ApiError::Refused { .. } => Error::BadGateway(e.to_string()),
             })?;
         let profile = Profile::new(name, &id, now);
-        self.profiles
-            .remember(&profile)
-            .await
-            .map_err(store_error)?;
+        self.profiles.remember(&profile).await?;
         Ok((profile, true))
     }
-}
-
-fn store_error(e: crate::store::StoreError) -> Error {
-    Error::Unavailable(e.to_string())
 }
