@@ -42,7 +42,7 @@ impl Env for Vars {
 /// under test.
 pub fn mint(alg: &str, secret: &[u8], claims: &Value) -> String {
     use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-    use hmac::Mac;
+    use hmac::{KeyInit, Mac};
     use sha2::{Sha256, Sha512};
     let header = URL_SAFE_NO_PAD.encode(json!({"alg": alg, "typ": "JWT"}).to_string());
     let message = format!("{header}.{}", URL_SAFE_NO_PAD.encode(claims.to_string()));
