@@ -379,3 +379,38 @@ async fn a_far_future_event_is_kept_but_cannot_freeze_the_leg() {
     assert_eq!(phone.duration.as_deref(), Some("5"));
     assert_eq!(phone.status_at, "2021-03-10T10:36:35.585Z");
 }
+
+#[tokio::test]
+async fn warming_up_takes_both_writes_to_the_wire_sends_nothing_and_the_client_still_writes() {
+    use shared::store::warm_up;
+    // An endpoint that records any connection: the warm-up must open none.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let silent = shared::store::Store::with_endpoint(
+        &shared::config::EventConfig::unsigned("calls"),
+        &endpoint,
+    )
+    .unwrap();
+    assert_eq!(
+        warm_up(silent.client(), silent.table()).await,
+        2,
+        "both writes serialised, resolved, signed and stopped before transmit"
+    );
+    assert_eq!(
+        listener.accept().map(|_| ()).unwrap_err().kind(),
+        std::io::ErrorKind::WouldBlock,
+        "no connection opened"
+    );
+
+    let store = local_store().await;
+    assert_eq!(warm_up(store.client(), store.table()).await, 2);
+    assert_eq!(item_count(&store).await, 0, "nothing written");
+    let (status, _) = send(&store, post(EVENT, &tutorial_call()[0].1)).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        item_count(&store).await,
+        2,
+        "the first event stored as usual"
+    );
+}

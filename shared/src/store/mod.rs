@@ -20,9 +20,11 @@ pub mod keys;
 pub mod profiles;
 pub mod rules;
 pub mod usage;
+mod warm_up;
 
 pub use keys::{conversation_pk, leg_sk, transition_key, EXPIRES_AT, NO_CALL_PK, PK, SK};
 pub use rules::{writes, Transition, Writes};
+pub use warm_up::warm_up;
 
 use crate::config::{dynamodb_client, ConfigError, EventConfig, ProcessEnv};
 use crate::event::CallEvent;
