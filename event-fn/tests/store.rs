@@ -382,11 +382,12 @@ async fn a_far_future_event_is_kept_but_cannot_freeze_the_leg() {
 
 #[tokio::test]
 async fn warming_up_takes_both_writes_to_the_wire_sends_nothing_and_the_client_still_writes() {
+    use shared::config::dns::is_primed;
     use shared::store::warm_up;
-    // An endpoint that records any connection: the warm-up must open none.
+    // An endpoint, by name as in Lambda, that records any connection: the warm-up must open none.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
-    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let endpoint = format!("http://localhost:{}", listener.local_addr().unwrap().port());
     let silent = shared::store::Store::with_endpoint(
         &shared::config::EventConfig::unsigned("calls"),
         &endpoint,
@@ -402,8 +403,21 @@ async fn warming_up_takes_both_writes_to_the_wire_sends_nothing_and_the_client_s
         std::io::ErrorKind::WouldBlock,
         "no connection opened"
     );
+    assert!(
+        is_primed("localhost"),
+        "the endpoint's name resolved at init"
+    );
 
-    let store = local_store().await;
+    // A table reached by name: warmed up, then the first event goes out as usual.
+    let table = local_store().await;
+    let by_name = std::env::var("AWS_ENDPOINT_URL_DYNAMODB")
+        .unwrap()
+        .replace("127.0.0.1", "localhost");
+    let store = shared::store::Store::with_endpoint(
+        &shared::config::EventConfig::unsigned(table.table()),
+        &by_name,
+    )
+    .unwrap();
     assert_eq!(warm_up(store.client(), store.table()).await, 2);
     assert_eq!(item_count(&store).await, 0, "nothing written");
     let (status, _) = send(&store, post(EVENT, &tutorial_call()[0].1)).await;

@@ -3,6 +3,8 @@
 //! Each function reads only what it uses. A missing or malformed variable is an error that names
 //! the variable, so the function stops at init with a message that says what to fix.
 
+#[cfg(feature = "dynamodb")]
+pub mod dns;
 #[cfg(feature = "token")]
 mod token;
 #[cfg(feature = "token")]
@@ -408,7 +410,7 @@ pub const LEDGER_OPERATION_TIMEOUT: std::time::Duration = std::time::Duration::f
 pub const AWS_ROOT_CERTIFICATES: &str = include_str!("../../certs/aws-roots.pem");
 
 /// The SDK's HTTPS client (rustls on aws-lc, full certificate verification) trusting exactly
-/// the roots in `pem`.
+/// the roots in `pem`, resolving names with [`dns::PrimedResolver`].
 #[cfg(feature = "dynamodb")]
 pub fn https_client(pem: &str) -> Result<aws_sdk_dynamodb::config::SharedHttpClient, ConfigError> {
     use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
@@ -425,7 +427,7 @@ pub fn https_client(pem: &str) -> Result<aws_sdk_dynamodb::config::SharedHttpCli
     Ok(aws_smithy_http_client::Builder::new()
         .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
         .tls_context(context)
-        .build_https())
+        .build_with_resolver(dns::PrimedResolver))
 }
 
 /// The DynamoDB client, built once at init from the variables Lambda sets (`AWS_REGION`,
