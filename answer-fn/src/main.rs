@@ -4,14 +4,18 @@
 use lambda_http::{run, service_fn, Error};
 use shared::config::{ledger_client, AnswerConfig, ProcessEnv};
 use shared::http::answer::handle_answer;
-use shared::store::usage::Ledger;
+use shared::store::{usage::Ledger, warm_up};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     shared::http::logging::init();
     let config = AnswerConfig::from_env(&ProcessEnv)?;
     let ledger = match &config.table_name {
-        Some(table) => Some(Ledger::new(ledger_client(&ProcessEnv, None)?, table)),
+        Some(table) => {
+            let client = ledger_client(&ProcessEnv, None)?;
+            warm_up(&client, table).await;
+            Some(Ledger::new(client, table))
+        }
         None => None,
     };
     run(service_fn(|req| {

@@ -4,7 +4,7 @@
 use lambda_http::{run, service_fn, Error};
 use shared::config::{dynamodb_client, private_key, ProcessEnv, TokenConfig};
 use shared::http::token::handle_token;
-use shared::store::profiles::Profiles;
+use shared::store::{profiles::Profiles, warm_up};
 use shared::token::Minter;
 use shared::users::{Directory, UsersApi};
 
@@ -20,8 +20,10 @@ async fn main() -> Result<(), Error> {
         config.acl.clone(),
     )
     .map_err(|e| format!("the Vonage private key: {e}"))?;
+    let client = dynamodb_client(&ProcessEnv, None)?;
+    warm_up(&client, &config.table_name).await;
     let directory = Directory {
-        profiles: Profiles::new(dynamodb_client(&ProcessEnv, None)?, &config.table_name),
+        profiles: Profiles::new(client, &config.table_name),
         api: UsersApi::new(&config.vonage_api_url)?,
     };
     run(service_fn(|req| {
