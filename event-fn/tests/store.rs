@@ -403,6 +403,12 @@ async fn warming_up_takes_both_writes_to_the_wire_sends_nothing_and_the_client_s
         std::io::ErrorKind::WouldBlock,
         "no connection opened"
     );
+    // The lookup runs in the background while init goes on.
+    let mut waited = 0;
+    while !is_primed("localhost") && waited < 100 {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        waited += 1;
+    }
     assert!(
         is_primed("localhost"),
         "the endpoint's name resolved at init"

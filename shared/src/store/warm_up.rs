@@ -5,8 +5,8 @@
 //! probe of SHA-256, which the event parser shares), the HTTP connector for the request's timeout
 //! settings, and the first run of each code path. [`warm_up`] sends a `PutItem` and an
 //! `UpdateItem` that an interceptor stops just before transmit, so all of that happens before
-//! the function asks for its first event, then resolves the endpoint's name for the first
-//! connections (`config::dns`). No connection is opened and nothing is sent, so it needs no
+//! the function asks for its first event, and the endpoint's name is looked up for the first
+//! connections (`config::dns`) while init goes on. No connection is opened and nothing is sent, so it needs no
 //! permission and changes nothing. Measured in `make bench` (README "Performance").
 
 use aws_sdk_dynamodb::config::{
@@ -66,8 +66,8 @@ fn host_of(uri: &str) -> Option<&str> {
     (!host.is_empty()).then_some(host)
 }
 
-/// Runs a `PutItem` and an `UpdateItem` on `table` up to the wire and stops them there, then
-/// primes the resolver with the endpoint's host.
+/// Runs a `PutItem` and an `UpdateItem` on `table` up to the wire and stops them there, and
+/// starts priming the resolver with the endpoint's host (in the background: init goes on).
 /// Returns how many got that far (2 unless the client cannot sign, e.g. no credentials; the
 /// first real request would then fail the same way, with its error).
 pub async fn warm_up(client: &Client, table: &str) -> usize {
@@ -84,6 +84,10 @@ pub async fn warm_up(client: &Client, table: &str) -> usize {
         .interceptor(stop.clone())
         .send()
         .await;
+    // The name lookup runs on a blocking thread while init goes on; init does not wait for it.
+    if let Some(host) = stop.host.lock().ok().and_then(|host| host.clone()) {
+        tokio::spawn(async move { crate::config::dns::prime(&host).await });
+    }
     let _ = client
         .update_item()
         .table_name(table)
@@ -96,10 +100,6 @@ pub async fn warm_up(client: &Client, table: &str) -> usize {
         .interceptor(stop.clone())
         .send()
         .await;
-    let host = stop.host.lock().ok().and_then(|host| host.clone());
-    if let Some(host) = host {
-        crate::config::dns::prime(&host).await;
-    }
     stop.reached.load(Ordering::Relaxed)
 }
 
