@@ -62,6 +62,10 @@ impl SecretsStandIn {
             .region(Region::new("us-east-1"))
             .credentials_provider(Credentials::new("local", "local", None, None, "test"))
             .endpoint_url(self.endpoint())
+            .http_client(
+                shared::config::https_client(shared::config::AWS_ROOT_CERTIFICATES)
+                    .expect("the HTTP client"),
+            )
             .build();
         aws_sdk_secretsmanager::Client::from_conf(config)
             .create_secret()
