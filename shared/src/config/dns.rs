@@ -3,9 +3,10 @@
 //! In Lambda the DynamoDB endpoint is a name (`dynamodb.<region>.amazonaws.com`), and the first
 //! connection resolves it: the C library's resolver starts up (nsswitch, `/etc/hosts`,
 //! `resolv.conf`), a blocking thread is spawned to run it, and the query goes out — all inside
-//! the first invocation. [`prime`] does that lookup during init (`store::warm_up` calls it);
-//! connections opened within [`PRIMED_FOR`] of it use its answer, every later one resolves
-//! again, exactly as the SDK's default resolver does (`getaddrinfo` on a blocking thread).
+//! the first invocation. [`prime`] does that lookup during init (`store::warm_up` starts it in
+//! the background, so init does not wait for it); connections opened within [`PRIMED_FOR`] of
+//! it use its answer, every later one (and any before the answer) resolves again, exactly as
+//! the SDK's default resolver does (`getaddrinfo` on a blocking thread).
 //! Endpoints given as an IP address (DynamoDB Local) never reach a resolver.
 
 use aws_smithy_runtime_api::client::dns::{DnsFuture, ResolveDns, ResolveDnsError};
@@ -17,7 +18,7 @@ use std::time::{Duration, Instant};
 /// follows init within milliseconds), far shorter than the DNS records' lifetime.
 pub const PRIMED_FOR: Duration = Duration::from_secs(1);
 
-/// The longest init waits for the lookup; a slower resolver is left to the first connection.
+/// The longest the lookup is waited for; a slower resolver is left to the first connection.
 pub const PRIME_TIMEOUT: Duration = Duration::from_millis(250);
 
 /// One name's addresses, and when they were looked up.
@@ -173,7 +174,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_resolver_that_does_not_answer_holds_init_up_for_the_timeout_only() {
+    async fn a_resolver_that_does_not_answer_is_given_up_on_after_the_timeout() {
         let started = Instant::now();
         prime_with("slow.voice-hooks.invalid", std::future::pending()).await;
         let waited = started.elapsed();

@@ -6,8 +6,9 @@
 //! settings, and the first run of each code path. [`warm_up`] sends a `PutItem` and an
 //! `UpdateItem` that an interceptor stops just before transmit, so all of that happens before
 //! the function asks for its first event, and the endpoint's name is looked up for the first
-//! connections (`config::dns`) while init goes on. No connection is opened and nothing is sent, so it needs no
-//! permission and changes nothing. Measured in `make bench` (README "Performance").
+//! connections (`config::dns`) while init goes on. No connection is opened and nothing is
+//! sent, so it needs no permission and changes nothing. Measured in `make bench` (README
+//! "Performance").
 
 use aws_sdk_dynamodb::config::{
     interceptors::BeforeTransmitInterceptorContextRef, timeout::TimeoutConfig, ConfigBag,
