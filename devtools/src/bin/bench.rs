@@ -403,8 +403,9 @@ async fn first_invocation_without_dynamodb_local(
 /// gap of 3 ms, on a warm and on a new connection (what a first invocation meets). The
 /// emulator's share of every first invocation, the Python peer's included.
 async fn dynamodb_local_alone(address: std::net::SocketAddr, table: &str) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    use tokio::net::TcpStream;
+    use bytes::Bytes;
+    use http_body_util::{BodyExt, Full};
+    use hyper::client::conn::http1::{handshake, SendRequest};
     const ROUNDS: usize = 200;
     const IDLE: Duration = Duration::from_millis(3);
     let mut n = 0u64;
@@ -413,59 +414,54 @@ async fn dynamodb_local_alone(address: std::net::SocketAddr, table: &str) {
         let body = format!(
             r#"{{"TableName":"{table}","Item":{{"pk":{{"S":"BENCH#alone"}},"sk":{{"S":"{n}"}}}}}}"#
         );
-        format!(
-            "POST / HTTP/1.1\r\nhost: {address}\r\ncontent-type: application/x-amz-json-1.0\r\n\
-             x-amz-target: DynamoDB_20120810.PutItem\r\nx-amz-date: 20260101T000000Z\r\n\
-             authorization: AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, \
-             SignedHeaders=host, Signature=0\r\ncontent-length: {}\r\n\r\n{body}",
-            body.len()
-        )
-        .into_bytes()
+        hyper::Request::post("/")
+            .header("host", address.to_string())
+            .header("content-type", "application/x-amz-json-1.0")
+            .header("x-amz-target", "DynamoDB_20120810.PutItem")
+            .header("x-amz-date", "20260101T000000Z")
+            .header(
+                "authorization",
+                "AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, \
+                 SignedHeaders=host, Signature=0",
+            )
+            .body(Full::new(Bytes::from(body)))
+            .expect("a request")
     };
-    // One request, timed from the write to the last byte of the answer.
-    async fn exchange(stream: &mut TcpStream, request: &[u8]) -> Duration {
+    // One request on one connection, timed from sending it to the last byte of the answer.
+    async fn exchange(
+        connection: &mut SendRequest<Full<Bytes>>,
+        request: hyper::Request<Full<Bytes>>,
+    ) -> Duration {
+        connection.ready().await.expect("connection ready");
         let started = std::time::Instant::now();
-        stream.write_all(request).await.expect("write");
-        let mut answer = Vec::new();
-        let mut buf = [0u8; 4096];
-        loop {
-            let read = stream.read(&mut buf).await.expect("read");
-            assert!(read > 0, "DynamoDB Local closed the connection");
-            answer.extend_from_slice(&buf[..read]);
-            let text = String::from_utf8_lossy(&answer);
-            if let Some((head, body)) = text.split_once("\r\n\r\n") {
-                assert!(head.starts_with("HTTP/1.1 200"), "{head}");
-                let length: usize = head
-                    .lines()
-                    .find_map(|l| {
-                        l.to_ascii_lowercase()
-                            .strip_prefix("content-length:")
-                            .map(|v| v.trim().parse().unwrap_or(0))
-                    })
-                    .unwrap_or(0);
-                if body.len() >= length {
-                    return started.elapsed();
-                }
-            }
-        }
+        let response = connection.send_request(request).await.expect("an answer");
+        assert_eq!(response.status(), 200, "DynamoDB Local refused the PutItem");
+        response.into_body().collect().await.expect("the body");
+        started.elapsed()
     }
     let connect = || async {
-        let stream = TcpStream::connect(address).await.expect("connect");
+        let stream = tokio::net::TcpStream::connect(address)
+            .await
+            .expect("connect");
         stream.set_nodelay(true).expect("nodelay");
-        stream
+        let (connection, driver) = handshake(hyper_util::rt::TokioIo::new(stream))
+            .await
+            .expect("HTTP/1.1");
+        tokio::spawn(driver);
+        connection
     };
     let mut warm = connect().await;
     for _ in 0..ROUNDS {
-        exchange(&mut warm, &request()).await;
+        exchange(&mut warm, request()).await;
     }
     let (mut back_to_back, mut after_idle, mut new_after_idle) = (vec![], vec![], vec![]);
     for _ in 0..ROUNDS {
-        back_to_back.push(exchange(&mut warm, &request()).await);
+        back_to_back.push(exchange(&mut warm, request()).await);
         tokio::time::sleep(IDLE).await;
-        after_idle.push(exchange(&mut warm, &request()).await);
+        after_idle.push(exchange(&mut warm, request()).await);
         tokio::time::sleep(IDLE).await;
         let mut fresh = connect().await;
-        new_after_idle.push(exchange(&mut fresh, &request()).await);
+        new_after_idle.push(exchange(&mut fresh, request()).await);
     }
     let p50 = |v: &mut Vec<Duration>| {
         v.sort();
