@@ -445,6 +445,20 @@ pub fn dynamodb_client(
     dynamodb_client_over(env, endpoint, https_client(AWS_ROOT_CERTIFICATES)?)
 }
 
+/// The SDK's timeouts: to connect, per attempt, and for the whole operation with its retries.
+#[cfg(feature = "dynamodb")]
+fn timeout_config(
+    connect: std::time::Duration,
+    attempt: std::time::Duration,
+    operation: std::time::Duration,
+) -> aws_sdk_dynamodb::config::timeout::TimeoutConfig {
+    aws_sdk_dynamodb::config::timeout::TimeoutConfig::builder()
+        .connect_timeout(connect)
+        .operation_attempt_timeout(attempt)
+        .operation_timeout(operation)
+        .build()
+}
+
 /// The answer webhook's DynamoDB client for the ledger: as `dynamodb_client`, with the
 /// `LEDGER_*` timeouts.
 #[cfg(feature = "dynamodb")]
@@ -452,12 +466,11 @@ pub fn ledger_client(
     env: &impl Env,
     endpoint: Option<&str>,
 ) -> Result<aws_sdk_dynamodb::Client, ConfigError> {
-    use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
-    let timeouts = TimeoutConfig::builder()
-        .connect_timeout(LEDGER_CONNECT_TIMEOUT)
-        .operation_attempt_timeout(LEDGER_ATTEMPT_TIMEOUT)
-        .operation_timeout(LEDGER_OPERATION_TIMEOUT)
-        .build();
+    let timeouts = timeout_config(
+        LEDGER_CONNECT_TIMEOUT,
+        LEDGER_ATTEMPT_TIMEOUT,
+        LEDGER_OPERATION_TIMEOUT,
+    );
     let http = https_client(AWS_ROOT_CERTIFICATES)?;
     dynamodb_client_timed(env, endpoint, http, Some(timeouts))
 }
@@ -506,7 +519,7 @@ pub(crate) struct AwsSettings {
 #[cfg(feature = "dynamodb")]
 impl AwsSettings {
     pub(crate) fn from_env(env: &impl Env, endpoint_var: &str) -> Result<Self, ConfigError> {
-        use aws_sdk_dynamodb::config::{timeout::TimeoutConfig, Credentials, Region};
+        use aws_sdk_dynamodb::config::{Credentials, Region};
 
         let var = |name: &str| env.get(name).filter(|v| !v.is_empty());
         let required = |name: &'static str| {
@@ -528,11 +541,7 @@ impl AwsSettings {
             None,
             "environment",
         );
-        let timeouts = TimeoutConfig::builder()
-            .connect_timeout(CONNECT_TIMEOUT)
-            .operation_attempt_timeout(ATTEMPT_TIMEOUT)
-            .operation_timeout(OPERATION_TIMEOUT)
-            .build();
+        let timeouts = timeout_config(CONNECT_TIMEOUT, ATTEMPT_TIMEOUT, OPERATION_TIMEOUT);
         Ok(Self {
             region: Region::new(region),
             credentials,
