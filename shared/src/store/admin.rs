@@ -134,7 +134,8 @@ impl Store {
     }
 
     /// A table made before the `Calls` index (a `make run` table kept in `.dynamodb/`) gets
-    /// it, as `sam deploy` adds it to a deployed table.
+    /// it, as `sam deploy` adds it to a deployed table, and is returned once the index is
+    /// built: until then the owner lookups would find nothing.
     async fn add_calls_index(
         &self,
         attributes: Vec<AttributeDefinition>,
@@ -174,7 +175,40 @@ impl Store {
             .send()
             .await
             .map_err(unavailable)?;
-        Ok(())
+        self.calls_index_built().await
+    }
+
+    /// Waits until the `Calls` index is `ACTIVE` (DynamoDB builds an added index in the
+    /// background, DynamoDB Local too), for up to a minute.
+    async fn calls_index_built(&self) -> Result<(), StoreError> {
+        use aws_sdk_dynamodb::types::IndexStatus;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let table = self
+                .client
+                .describe_table()
+                .table_name(&self.table)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            let status = table
+                .table()
+                .map(|t| t.global_secondary_indexes())
+                .unwrap_or_default()
+                .iter()
+                .find(|i| i.index_name() == Some(CALLS_INDEX))
+                .and_then(|i| i.index_status().cloned());
+            if status == Some(IndexStatus::Active) {
+                return Ok(());
+            }
+            if std::time::Instant::now() > deadline {
+                return Err(StoreError::Unavailable(format!(
+                    "the {CALLS_INDEX} index of {} is still {status:?} after a minute",
+                    self.table
+                )));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
     }
 
     /// Everything stored about a conversation, legs and timeline, in one (paginated) query.
