@@ -141,21 +141,8 @@ impl Store {
         attributes: Vec<AttributeDefinition>,
         index: GlobalSecondaryIndex,
     ) -> Result<(), StoreError> {
-        let table = self
-            .client
-            .describe_table()
-            .table_name(&self.table)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        let has_index = table
-            .table()
-            .map(|t| t.global_secondary_indexes())
-            .unwrap_or_default()
-            .iter()
-            .any(|i| i.index_name() == Some(CALLS_INDEX));
-        if has_index {
-            return Ok(());
+        if self.calls_index_status().await?.is_some() {
+            return self.calls_index_built().await;
         }
         let create = aws_sdk_dynamodb::types::CreateGlobalSecondaryIndexAction::builder()
             .index_name(CALLS_INDEX)
@@ -178,26 +165,35 @@ impl Store {
         self.calls_index_built().await
     }
 
+    /// The `Calls` index's status (`CREATING` until DynamoDB reports one); `None`: the table
+    /// has no such index.
+    async fn calls_index_status(
+        &self,
+    ) -> Result<Option<aws_sdk_dynamodb::types::IndexStatus>, StoreError> {
+        use aws_sdk_dynamodb::types::IndexStatus;
+        let table = self
+            .client
+            .describe_table()
+            .table_name(&self.table)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(table
+            .table()
+            .map(|t| t.global_secondary_indexes())
+            .unwrap_or_default()
+            .iter()
+            .find(|i| i.index_name() == Some(CALLS_INDEX))
+            .map(|i| i.index_status().cloned().unwrap_or(IndexStatus::Creating)))
+    }
+
     /// Waits until the `Calls` index is `ACTIVE` (DynamoDB builds an added index in the
     /// background, DynamoDB Local too), for up to a minute.
     async fn calls_index_built(&self) -> Result<(), StoreError> {
         use aws_sdk_dynamodb::types::IndexStatus;
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
         loop {
-            let table = self
-                .client
-                .describe_table()
-                .table_name(&self.table)
-                .send()
-                .await
-                .map_err(unavailable)?;
-            let status = table
-                .table()
-                .map(|t| t.global_secondary_indexes())
-                .unwrap_or_default()
-                .iter()
-                .find(|i| i.index_name() == Some(CALLS_INDEX))
-                .and_then(|i| i.index_status().cloned());
+            let status = self.calls_index_status().await?;
             if status == Some(IndexStatus::Active) {
                 return Ok(());
             }
