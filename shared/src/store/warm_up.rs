@@ -14,7 +14,7 @@ use aws_sdk_dynamodb::config::{
     interceptors::BeforeTransmitInterceptorContextRef, timeout::TimeoutConfig, ConfigBag,
     HttpClient, Intercept, RuntimeComponents,
 };
-use aws_sdk_dynamodb::{types::AttributeValue, Client};
+use aws_sdk_dynamodb::Client;
 use aws_smithy_runtime_api::client::http::HttpConnectorSettings;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -73,7 +73,7 @@ fn host_of(uri: &str) -> Option<&str> {
 /// first real request would then fail the same way, with its error).
 pub async fn warm_up(client: &Client, table: &str) -> usize {
     let stop = StopBeforeTransmit::default();
-    let key = || AttributeValue::S("warm-up".into());
+    let key = || super::s("warm-up");
     let _ = client
         .put_item()
         .table_name(table)
