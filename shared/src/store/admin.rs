@@ -141,8 +141,8 @@ impl Store {
         attributes: Vec<AttributeDefinition>,
         index: GlobalSecondaryIndex,
     ) -> Result<(), StoreError> {
-        if self.calls_index_status().await?.is_some() {
-            return self.calls_index_built().await;
+        if let status @ Some(_) = self.calls_index_status().await? {
+            return self.calls_index_built(status).await;
         }
         let create = aws_sdk_dynamodb::types::CreateGlobalSecondaryIndexAction::builder()
             .index_name(CALLS_INDEX)
@@ -162,7 +162,8 @@ impl Store {
             .send()
             .await
             .map_err(unavailable)?;
-        self.calls_index_built().await
+        let status = self.calls_index_status().await?;
+        self.calls_index_built(status).await
     }
 
     /// The `Calls` index's status (`CREATING` until DynamoDB reports one); `None`: the table
@@ -188,15 +189,14 @@ impl Store {
     }
 
     /// Waits until the `Calls` index is `ACTIVE` (DynamoDB builds an added index in the
-    /// background, DynamoDB Local too), for up to a minute.
-    async fn calls_index_built(&self) -> Result<(), StoreError> {
+    /// background, DynamoDB Local too), for up to a minute; `status` is the one just read.
+    async fn calls_index_built(
+        &self,
+        mut status: Option<aws_sdk_dynamodb::types::IndexStatus>,
+    ) -> Result<(), StoreError> {
         use aws_sdk_dynamodb::types::IndexStatus;
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-        loop {
-            let status = self.calls_index_status().await?;
-            if status == Some(IndexStatus::Active) {
-                return Ok(());
-            }
+        while status != Some(IndexStatus::Active) {
             if std::time::Instant::now() > deadline {
                 return Err(StoreError::Unavailable(format!(
                     "the {CALLS_INDEX} index of {} is still {status:?} after a minute",
@@ -204,7 +204,9 @@ impl Store {
                 )));
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            status = self.calls_index_status().await?;
         }
+        Ok(())
     }
 
     /// Everything stored about a conversation, legs and timeline, in one (paginated) query.
