@@ -15,14 +15,15 @@ for line in sys.stdin:
         print(m["executable"])')
 cargo build --quiet -p answer-fn -p event-fn -p token-fn
 
-export VONAGE_NUMBER=447700900001 TABLE_NAME=e2e-calls RUST_LOG=warn
+# As make run: unsigned webhooks allowed explicitly (scripts/local-env.sh), no metrics.
+export VONAGE_NUMBER=447700900001 TABLE_NAME=e2e-calls RUST_LOG=warn ALLOW_UNSIGNED_WEBHOOKS=true
 # token-fn starts as under make run: a placeholder application and a key made for the test.
 key=$(mktemp -t e2e-key.XXXXXX)
 trap 'rm -f "$key"' EXIT
 cargo run --quiet -p devtools --bin token -- new-key "$key"
 export VONAGE_APPLICATION_ID=00000000-0000-0000-0000-000000000000 VONAGE_PRIVATE_KEY_FILE="$key"
 unset VONAGE_PRIVATE_KEY VONAGE_PRIVATE_KEY_SECRET VONAGE_API_URL TOKEN_TTL_SECONDS TOKEN_ACL USER_CLAIM
-unset VONAGE_SIGNATURE_SECRET ALLOWED_DESTINATIONS BLOCKED_DESTINATIONS INBOUND_APP_USER GREETING RETENTION_DAYS
+unset POWERTOOLS_METRICS_NAMESPACE VONAGE_SIGNATURE_SECRET ALLOWED_DESTINATIONS BLOCKED_DESTINATIONS INBOUND_APP_USER GREETING RETENTION_DAYS
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
 scripts/dynamodb-local.sh -- bash -c '

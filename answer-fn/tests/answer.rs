@@ -11,7 +11,8 @@ use shared::testkit::*;
 const TUTORIAL_NUMBER: &str = "447700900000";
 
 fn config(extra: &[(&str, &str)]) -> AnswerConfig {
-    AnswerConfig::from_env(&Vars::new(&[("VONAGE_NUMBER", "447700900001")]).with(extra)).unwrap()
+    AnswerConfig::from_env(&Vars::unsigned(&[("VONAGE_NUMBER", "447700900001")]).with(extra))
+        .unwrap()
 }
 
 fn post_json(body: Value) -> Request {
@@ -106,7 +107,7 @@ async fn call_with(vars: &Vars, request: Request) -> (u16, Value) {
 
 #[tokio::test]
 async fn both_published_answer_requests_are_answered() {
-    let our_number = Vars::new(&[("VONAGE_NUMBER", "442079460000")]);
+    let our_number = Vars::unsigned(&[("VONAGE_NUMBER", "442079460000")]);
     let with_user = our_number.clone().with(&[("INBOUND_APP_USER", "alice")]);
     let requests = published_answer_requests();
     assert_eq!(requests.len(), 2, "the GET and the POST example");

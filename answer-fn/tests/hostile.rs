@@ -6,7 +6,7 @@ use shared::config::AnswerConfig;
 use shared::testkit::*;
 
 fn answer_config() -> AnswerConfig {
-    AnswerConfig::from_env(&[("VONAGE_NUMBER", "447700900001")]).unwrap()
+    AnswerConfig::from_env(&Vars::unsigned(&[("VONAGE_NUMBER", "447700900001")])).unwrap()
 }
 
 /// (what it is, request, expected status). A `200` here is a refusal: talk, no connect.

@@ -1,32 +1,41 @@
-//! answer-fn as Lambda starts it: without a usable signature secret, or with a malformed limit,
-//! it refuses to start.
+//! answer-fn started as Lambda starts it for template.yaml (`devtools::deployed`): without a
+//! usable signature secret, or with a malformed limit, it refuses to start and names the
+//! variable; as deployed, it starts.
 
-mod lambda_init;
+use devtools::deployed::{required_parameters, Deployed};
 
-#[test]
-fn in_lambda_answer_fn_without_a_usable_secret_stops_at_init_naming_the_variable() {
-    lambda_init::refuses_to_start_without_a_usable_secret(
-        env!("CARGO_BIN_EXE_answer-fn"),
-        &[("VONAGE_NUMBER", "447700900001")],
-    );
+const BIN: &str = env!("CARGO_BIN_EXE_answer-fn");
+
+fn deployed() -> Deployed {
+    Deployed::new("AnswerFunction", &required_parameters(), "calls")
 }
 
-#[test]
-fn a_malformed_limit_stops_answer_fn_at_init_naming_the_variable() {
+#[tokio::test]
+async fn as_deployed_answer_fn_starts() {
+    deployed().starts(BIN).await;
+}
+
+#[tokio::test]
+async fn with_the_secret_unset_blank_or_white_space_answer_fn_refuses_to_start_naming_it() {
+    for secret in [None, Some(""), Some("                "), Some("too-short")] {
+        let stderr = deployed()
+            .edited("VONAGE_SIGNATURE_SECRET", secret)
+            .init_failure(BIN)
+            .await;
+        assert!(
+            stderr.contains("VONAGE_SIGNATURE_SECRET"),
+            "{secret:?}: {stderr}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_malformed_limit_stops_answer_fn_at_init_naming_the_variable() {
     for (name, value) in [
         ("MAX_CALLS_PER_USER_PER_DAY", "lots"),
         ("MAX_SPEND_PER_USER_PER_DAY", "-3"),
     ] {
-        let stderr = lambda_init::start(
-            env!("CARGO_BIN_EXE_answer-fn"),
-            &[
-                ("VONAGE_NUMBER", "447700900001"),
-                ("TABLE_NAME", "calls"),
-                (name, value),
-            ],
-            Some("a-signature-secret-of-32-chars!!"),
-        );
+        let stderr = deployed().edited(name, Some(value)).init_failure(BIN).await;
         assert!(stderr.contains(name), "{name}: {stderr}");
-        assert!(!stderr.contains("AWS_LAMBDA_FUNCTION_NAME"), "{stderr}");
     }
 }

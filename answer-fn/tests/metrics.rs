@@ -1,19 +1,21 @@
-//! answer-fn's CloudWatch metrics as Lambda would ship them: the binary's own stdout through a
-//! local Runtime API, one EMF document per invocation, valid against the published schema,
-//! counting answers by decision and refusal reason and rejected requests by kind.
+//! answer-fn's CloudWatch metrics as Lambda ships them: the binary started exactly as Lambda
+//! starts it for template.yaml (`devtools::deployed`), its stdout through a local Runtime API,
+//! one EMF document per invocation, valid against the published schema, counting answers by
+//! decision and refusal reason (the ledger's too, DynamoDB down included) and rejected
+//! requests by kind.
 
-use devtools::runtime_api::run_capturing_stdout;
+use devtools::deployed::{required_parameters, Deployed, APPLICATION_ID, SECRET};
 use shared::testkit::*;
-use std::process::Command;
 
-const SECRET: &str = "test-secret-for-emf-metrics-0123";
+const BIN: &str = env!("CARGO_BIN_EXE_answer-fn");
 
-fn answer_request(to: &str, signed: bool) -> Vec<u8> {
+fn answer_request(to: &str, conversation: &str, signed: bool) -> Vec<u8> {
     let mut request = ApiGw::new("GET", ANSWER)
         .query("to", to)
-        .query("from_user", "Alice");
+        .query("from_user", "Alice")
+        .query("conversation_uuid", conversation);
     if signed {
-        let mut claims = vonage_claims(b"", "abcd1234", "aaaaaaaa-bbbb-cccc-dddd-0123456789ab");
+        let mut claims = vonage_claims(b"", "abcd1234", APPLICATION_ID);
         claims.as_object_mut().unwrap().remove("payload_hash");
         request = request.header("authorization", &bearer(SECRET, &claims));
     }
@@ -22,19 +24,19 @@ fn answer_request(to: &str, signed: bool) -> Vec<u8> {
 
 #[tokio::test]
 async fn each_answer_writes_one_valid_emf_document_by_decision_and_reason() {
+    let store = local_store().await;
+    let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").expect("run under make test");
     let payloads = [
-        answer_request("447700900000", true),
-        answer_request("447700900000", true),
-        answer_request("449098790000", true),
-        answer_request("33612345678", true),
-        answer_request("447700900000", false),
+        answer_request("447700900000", "CON-1", true),
+        answer_request("447700900000", "CON-2", true),
+        answer_request("449098790000", "CON-3", true),
+        answer_request("33612345678", "CON-4", true),
+        answer_request("447700900000", "CON-5", false),
     ];
-    let mut command = Command::new(env!("CARGO_BIN_EXE_answer-fn"));
-    command
-        .env("AWS_EXECUTION_ENV", "AWS_Lambda_provided.al2023")
-        .env("VONAGE_SIGNATURE_SECRET", SECRET)
-        .env("VONAGE_NUMBER", "447700900001");
-    let (_, stdout) = run_capturing_stdout(command, &payloads).await;
+    let (_, stdout) = Deployed::new("AnswerFunction", &required_parameters(), store.table())
+        .dynamodb(&endpoint)
+        .run(BIN, &payloads)
+        .await;
     let (documents, parsed) = emf_per_invocation(&stdout, payloads.len());
     let count = |key: &str, value: &str| parsed.iter().filter(|d| d[key] == value).count();
     assert_eq!(count("Decision", "connect-phone"), 2);
@@ -51,4 +53,21 @@ async fn each_answer_writes_one_valid_emf_document_by_decision_and_reason() {
             "{document}"
         );
     }
+}
+
+#[tokio::test]
+async fn with_dynamodb_unreachable_the_refusal_is_counted_as_limits_unavailable() {
+    // Nothing listens on port 9 of this machine: every connection is refused at once.
+    let payloads = [answer_request("447700900000", "CON-down", true)];
+    let (_, stdout) = Deployed::new("AnswerFunction", &required_parameters(), "calls")
+        .dynamodb("http://127.0.0.1:9")
+        .run(BIN, &payloads)
+        .await;
+    let (documents, parsed) = emf_per_invocation(&stdout, 1);
+    assert_eq!(parsed[0]["Decision"], "refuse", "{}", documents[0]);
+    assert_eq!(
+        parsed[0]["Reason"], "limits-unavailable",
+        "{}",
+        documents[0]
+    );
 }

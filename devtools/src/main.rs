@@ -8,7 +8,7 @@
 //! voice-hooks load [CALLS] [EVENTS] synthetic traffic through the event handler, then a check
 //! ```
 
-use shared::config::{EventConfig, ProcessEnv};
+use shared::config::EventConfig;
 use shared::store::admin::Conversation;
 use shared::store::Store;
 use std::process::ExitCode;
@@ -19,13 +19,15 @@ const USAGE: &str =
 #[tokio::main]
 async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let config = match EventConfig::from_env(&ProcessEnv) {
-        Ok(config) => config,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::FAILURE;
-        }
+    // The tools send no webhooks through Vonage: the table is all they need.
+    let Some(table) = std::env::var("TABLE_NAME")
+        .ok()
+        .filter(|t| !t.trim().is_empty())
+    else {
+        eprintln!("TABLE_NAME is not set; set it to the DynamoDB table that holds the calls");
+        return ExitCode::FAILURE;
     };
+    let config = EventConfig::unsigned(table.trim());
     let store = match Store::from_env(&config) {
         Ok(store) => store,
         Err(e) => {

@@ -40,14 +40,16 @@ pub struct Function {
 }
 
 impl Function {
-    /// Starts `command` with `AWS_LAMBDA_RUNTIME_API` pointing at a new local Runtime API and
-    /// the variables Lambda always sets; its output is discarded.
+    /// Starts `command` with `AWS_LAMBDA_RUNTIME_API` pointing at a new local Runtime API; its
+    /// output is discarded. The rest of its environment is the caller's: `deployed::Deployed`
+    /// gives it the one Lambda gives a function of this template.
     pub async fn start(command: Command) -> Self {
-        Self::start_with_stdout(command, Stdio::null()).await
+        Self::start_with(command, Stdio::null(), Stdio::null()).await
     }
 
-    /// As `start`, with the function's stdout (its logs and metrics) going to `stdout`.
-    pub async fn start_with_stdout(mut command: Command, stdout: Stdio) -> Self {
+    /// As `start`, with the function's stdout (its logs and metrics) and stderr going where
+    /// the caller says.
+    pub async fn start_with(mut command: Command, stdout: Stdio, stderr: Stdio) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind runtime API");
@@ -65,18 +67,8 @@ impl Function {
         }));
         command
             .env("AWS_LAMBDA_RUNTIME_API", addr.to_string())
-            .env("AWS_LAMBDA_FUNCTION_NAME", "bench")
-            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-            .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/bench")
-            .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
-            .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
-            .env("AWS_LAMBDA_LOG_LEVEL", "WARN")
-            // Lambda sets both; boto3 reads only the second.
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_DEFAULT_REGION", "us-east-1")
             .stdout(stdout)
-            .stderr(Stdio::null());
+            .stderr(stderr);
         let started = Instant::now();
         let child = command.spawn().expect("start function");
         Self {
@@ -92,12 +84,31 @@ impl Function {
 
     /// Time from exec to the function's first `/next`: its init.
     pub async fn init(&mut self) -> Duration {
-        let rx = self.first_next.take().expect("init measured once");
-        let at = tokio::time::timeout(Duration::from_secs(30), rx)
-            .await
-            .expect("function did not poll /next within 30 s")
-            .expect("runtime API alive");
-        at - self.started
+        match self.init_or_exit().await {
+            Ok(init) => init,
+            Err(status) => panic!("the function stopped during init: {status}"),
+        }
+    }
+
+    /// Its init, or how it ended when it stopped before asking for an event (a function that
+    /// refuses to start: Lambda reports an init error).
+    pub async fn init_or_exit(&mut self) -> Result<Duration, std::process::ExitStatus> {
+        let mut rx = self.first_next.take().expect("init measured once");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            match tokio::time::timeout(Duration::from_millis(5), &mut rx).await {
+                Ok(at) => return Ok(at.expect("runtime API alive") - self.started),
+                Err(_) => {
+                    if let Ok(Some(status)) = self.child.try_wait() {
+                        return Err(status);
+                    }
+                    assert!(
+                        Instant::now() < deadline,
+                        "function did not poll /next within 30 s"
+                    );
+                }
+            }
+        }
     }
 
     /// Hands one event over and waits for its answer: (latency, outcome).
@@ -210,7 +221,7 @@ pub async fn run_capturing_stdout(
             .as_nanos()
     ));
     let file = std::fs::File::create(&path).expect("stdout file");
-    let mut function = Function::start_with_stdout(command, Stdio::from(file)).await;
+    let mut function = Function::start_with(command, Stdio::from(file), Stdio::null()).await;
     function.init().await;
     let mut bodies = Vec::with_capacity(payloads.len());
     for payload in payloads {

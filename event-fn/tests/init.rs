@@ -1,17 +1,29 @@
-//! event-fn as Lambda starts it: without a usable signature secret it refuses to start.
+//! event-fn started as Lambda starts it for template.yaml (`devtools::deployed`): without a
+//! usable signature secret it refuses to start and names the variable; as deployed, it starts.
 
-#[path = "../../answer-fn/tests/lambda_init/mod.rs"]
-mod lambda_init;
+use devtools::deployed::{required_parameters, Deployed};
 
-#[test]
-fn in_lambda_event_fn_without_a_usable_secret_stops_at_init_naming_the_variable() {
-    lambda_init::refuses_to_start_without_a_usable_secret(
-        env!("CARGO_BIN_EXE_event-fn"),
-        &[
-            ("TABLE_NAME", "calls"),
-            ("AWS_REGION", "us-east-1"),
-            ("AWS_ACCESS_KEY_ID", "local"),
-            ("AWS_SECRET_ACCESS_KEY", "local"),
-        ],
-    );
+const BIN: &str = env!("CARGO_BIN_EXE_event-fn");
+
+fn deployed() -> Deployed {
+    Deployed::new("EventFunction", &required_parameters(), "calls")
+}
+
+#[tokio::test]
+async fn as_deployed_event_fn_starts() {
+    deployed().starts(BIN).await;
+}
+
+#[tokio::test]
+async fn with_the_secret_unset_blank_or_white_space_event_fn_refuses_to_start_naming_it() {
+    for secret in [None, Some(""), Some("                "), Some("too-short")] {
+        let stderr = deployed()
+            .edited("VONAGE_SIGNATURE_SECRET", secret)
+            .init_failure(BIN)
+            .await;
+        assert!(
+            stderr.contains("VONAGE_SIGNATURE_SECRET"),
+            "{secret:?}: {stderr}"
+        );
+    }
 }

@@ -1,13 +1,23 @@
-//! event-fn's CloudWatch metrics as Lambda would ship them: the release binary's own stdout,
-//! through a local Runtime API, one EMF document per invocation, each valid against the schema
-//! AWS publishes, with the tutorial call's values (replayed with redeliveries) exactly right.
+//! event-fn's CloudWatch metrics as Lambda ships them: the binary started exactly as Lambda
+//! starts it for template.yaml (`devtools::deployed`: nothing but Lambda's own variables and
+//! the template's), its stdout through a local Runtime API, one EMF document per invocation,
+//! each valid against the schema AWS publishes, with the tutorial call's values (replayed with
+//! redeliveries) exactly right, and a DynamoDB failure counted as a 5xx.
 
-use devtools::runtime_api::run_capturing_stdout;
+use devtools::deployed::{required_parameters, Deployed, SECRET};
 use serde_json::Value;
 use shared::testkit::*;
-use std::process::Command;
 
-const SECRET: &str = "test-secret-for-emf-metrics-0123";
+const BIN: &str = env!("CARGO_BIN_EXE_event-fn");
+
+/// The event function as deployed, its table `table` in DynamoDB at `endpoint`.
+fn deployed(table: &str, endpoint: &str) -> Deployed {
+    Deployed::new("EventFunction", &required_parameters(), table).dynamodb(endpoint)
+}
+
+fn dynamodb_local() -> String {
+    std::env::var("AWS_ENDPOINT_URL_DYNAMODB").expect("run under make test")
+}
 
 fn signed(body: &str) -> Vec<u8> {
     let claims = vonage_claims(
@@ -58,12 +68,9 @@ async fn each_invocation_writes_one_valid_emf_document_with_the_calls_values() {
             .into_bytes(),
     );
 
-    let mut command = Command::new(env!("CARGO_BIN_EXE_event-fn"));
-    command
-        .env("AWS_EXECUTION_ENV", "AWS_Lambda_provided.al2023")
-        .env("VONAGE_SIGNATURE_SECRET", SECRET)
-        .env("TABLE_NAME", store.table());
-    let (bodies, stdout) = run_capturing_stdout(command, &payloads).await;
+    let (bodies, stdout) = deployed(store.table(), &dynamodb_local())
+        .run(BIN, &payloads)
+        .await;
     let statuses: Vec<u64> = bodies
         .iter()
         .map(|b| {
@@ -100,6 +107,10 @@ async fn each_invocation_writes_one_valid_emf_document_with_the_calls_values() {
     assert_eq!(sum(&seconds), "20.00000000", "5 s phone leg + 15 s app leg");
     for document in &parsed {
         assert_eq!(document["Function"], "event");
+        assert_eq!(
+            document["_aws"]["CloudWatchMetrics"][0]["Namespace"],
+            "VoiceHooks"
+        );
         for leak in [PHONE_LEG, CONVERSATION, "447700900000", "Alice"] {
             assert!(!document.to_string().contains(leak), "{leak} in {document}");
         }
@@ -117,12 +128,9 @@ async fn a_stored_event_that_cannot_be_charged_yet_counts_as_a_5xx() {
         "to": "447700900000", "timestamp": shared::event::Timestamp::now().as_str(),
     })
     .to_string();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_event-fn"));
-    command
-        .env("AWS_EXECUTION_ENV", "AWS_Lambda_provided.al2023")
-        .env("VONAGE_SIGNATURE_SECRET", SECRET)
-        .env("TABLE_NAME", store.table());
-    let (bodies, stdout) = run_capturing_stdout(command, &[signed(&completed)]).await;
+    let (bodies, stdout) = deployed(store.table(), &dynamodb_local())
+        .run(BIN, &[signed(&completed)])
+        .await;
     let response: Value = serde_json::from_slice(&bodies[0]).unwrap();
     assert_eq!(response["statusCode"], 503, "{response}");
     let (documents, parsed) = emf_per_invocation(&stdout, 1);
@@ -134,4 +142,18 @@ async fn a_stored_event_that_cannot_be_charged_yet_counts_as_a_5xx() {
         number_text(&documents[0], "LegPrice").as_deref(),
         Some("0.00833333")
     );
+}
+
+#[tokio::test]
+async fn with_dynamodb_unreachable_each_event_is_a_503_counted_as_unavailable() {
+    // Nothing listens on port 9 of this machine: every connection is refused at once.
+    let (bodies, stdout) = deployed("calls", "http://127.0.0.1:9")
+        .run(BIN, &[signed(&tutorial_call()[0].1)])
+        .await;
+    let response: Value = serde_json::from_slice(&bodies[0]).unwrap();
+    assert_eq!(response["statusCode"], 503, "{response}");
+    let (documents, parsed) = emf_per_invocation(&stdout, 1);
+    assert_eq!(parsed[0]["Result"], "unavailable", "{}", documents[0]);
+    assert_eq!(parsed[0]["Status"], "5xx", "{}", documents[0]);
+    assert_eq!(parsed[0]["WebhookErrors"], 1, "{}", documents[0]);
 }

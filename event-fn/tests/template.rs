@@ -2,7 +2,7 @@
 //! the event function's permissions must be what the code expects.
 
 use serde_yaml::Value;
-use shared::config::{ANSWER_ENV, EVENT_ENV, SIGNATURE_ENV, TOKEN_ENV};
+use shared::config::{ANSWER_ENV, EVENT_ENV, NAMESPACE_VAR, SIGNATURE_ENV, TOKEN_ENV};
 use shared::store::keys::{CALLS_INDEX, CALLS_PK, CALLS_SK};
 use shared::store::{EXPIRES_AT, PK, SK};
 use std::collections::BTreeSet;
@@ -128,6 +128,18 @@ fn the_template_sets_only_variables_the_functions_read_and_all_they_require() {
             );
         }
     }
+    // Every function writes its metrics under the stack's namespace: setting it is what turns
+    // them on (config::metrics).
+    for function in ["AnswerFunction", "EventFunction", "TokenFunction"] {
+        assert!(
+            env_names(resource(&t, function), globals).contains(NAMESPACE_VAR),
+            "{function}: no {NAMESPACE_VAR}, so no metrics in production"
+        );
+    }
+    assert_eq!(
+        reference(&globals["Environment"]["Variables"][NAMESPACE_VAR]),
+        "MetricsNamespace"
+    );
     // The webhook secret reaches the two webhooks only, not token-fn.
     for function in ["AnswerFunction", "EventFunction"] {
         let vars = &resource(&t, function)["Properties"]["Environment"]["Variables"];
@@ -141,6 +153,11 @@ fn the_template_sets_only_variables_the_functions_read_and_all_they_require() {
         t["Parameters"]["SignatureSecret"].get("Default").is_none(),
         "the secret must be required"
     );
+    // What only make run, the tools and the tests set never reaches a deployed function.
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml"))
+            .unwrap();
+    assert!(!text.contains("ALLOW_UNSIGNED_WEBHOOKS"));
 }
 
 #[test]
@@ -410,7 +427,7 @@ fn the_dashboard_shows_what_the_functions_emit_and_every_alarm_notifies_the_topi
     ] {
         assert!(titles.contains(wanted), "no widget {wanted}: {titles:?}");
     }
-    // Every VoiceHooks metric on the dashboard is one the handlers emit.
+    // Every metric of ours on the dashboard is one the handlers emit, in the stack's namespace.
     let emitted = [
         "Answers",
         "Events",
@@ -423,7 +440,9 @@ fn the_dashboard_shows_what_the_functions_emit_and_every_alarm_notifies_the_topi
     ];
     for widget in widgets {
         for metric in widget["properties"]["metrics"].as_array().unwrap() {
-            if metric[0] == "VoiceHooks" {
+            let namespace = metric[0].as_str().unwrap_or("");
+            if !namespace.starts_with("AWS/") && metric[0].is_string() {
+                assert_eq!(namespace, "MetricsNamespace", "{metric}");
                 let name = metric[1].as_str().unwrap();
                 assert!(emitted.contains(&name), "{name} is not emitted");
             }
@@ -452,6 +471,10 @@ fn the_dashboard_shows_what_the_functions_emit_and_every_alarm_notifies_the_topi
             "AlarmTopic",
             "{name}"
         );
+        let namespace = &alarm["Properties"]["Namespace"];
+        if namespace.as_str() != Some("AWS/DynamoDB") {
+            assert_eq!(reference(namespace), "MetricsNamespace", "{name}");
+        }
     }
     let subscription = resource(&t, "AlarmEmailSubscription");
     assert_eq!(subscription["Condition"], "NotifyByEmail");

@@ -28,7 +28,11 @@ fn event_request() -> Request {
 }
 
 fn benches(c: &mut Criterion) {
-    let cfg = AnswerConfig::from_env(&[("VONAGE_NUMBER", "447700900001")]).unwrap();
+    let cfg = AnswerConfig::from_env(&testkit::Vars::unsigned(&[(
+        "VONAGE_NUMBER",
+        "447700900001",
+    )]))
+    .unwrap();
     let req = answer_request();
     c.bench_function("answer: GET request → decision → NCCO response", |b| {
         b.iter(|| {
@@ -63,7 +67,7 @@ fn benches(c: &mut Criterion) {
                     None,
                     std::time::Duration::from_micros(700),
                 );
-                emf.document(1_700_000_000_000)
+                emf.document("VoiceHooks", 1_700_000_000_000)
             })
         },
     );

@@ -299,7 +299,7 @@ mod tests {
     const TUTORIAL_NUMBER: &str = "447700900000";
 
     fn cfg(extra: &[(&str, &str)]) -> AnswerConfig {
-        let vars = crate::testkit::Vars::new(&[("VONAGE_NUMBER", "447700900001")]).with(extra);
+        let vars = crate::testkit::Vars::unsigned(&[("VONAGE_NUMBER", "447700900001")]).with(extra);
         AnswerConfig::from_env(&vars).unwrap()
     }
 

@@ -8,11 +8,55 @@
 //!
 //! Dimensions are few and bounded (function, decision, result, reason, status class): never a
 //! phone number, user name or leg id.
+//!
+//! Metrics are on when the deployed stack names their namespace (`POWERTOOLS_METRICS_NAMESPACE`,
+//! Powertools' convention, set by template.yaml): `config` reads it into [`Metrics`]. Nothing
+//! sniffs the platform, and `make run` (which sets no namespace) keeps its terminal readable.
 
 use crate::event::Decimal;
 use serde_json::Value;
 
-pub const NAMESPACE: &str = "VoiceHooks";
+/// The variable that turns metrics on and names their CloudWatch namespace.
+pub const NAMESPACE_VAR: &str = "POWERTOOLS_METRICS_NAMESPACE";
+
+/// Where a function's EMF documents go: stdout, under one CloudWatch namespace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Metrics {
+    namespace: String,
+}
+
+impl Metrics {
+    /// A CloudWatch namespace: 1 to 255 of `0-9A-Za-z . - _ / # :` and space, not only
+    /// spaces, and not starting with `AWS/` (reserved for AWS's own).
+    pub fn new(namespace: &str) -> Result<Self, String> {
+        let allowed = |c: char| c.is_ascii_alphanumeric() || ".-_/#: ".contains(c);
+        if namespace.is_empty() || namespace.len() > 255 || namespace.trim().is_empty() {
+            return Err("a namespace has 1 to 255 characters".into());
+        }
+        if let Some(c) = namespace.chars().find(|c| !allowed(*c)) {
+            return Err(format!("`{c}` is not allowed in a CloudWatch namespace"));
+        }
+        if namespace.starts_with("AWS/") {
+            return Err("namespaces starting with AWS/ are AWS's own".into());
+        }
+        Ok(Self {
+            namespace: namespace.to_string(),
+        })
+    }
+
+    pub fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
+    /// Writes `emf` to stdout, where Lambda's log pipeline picks it up.
+    pub fn emit(&self, emf: &Emf) {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis())
+            .unwrap_or_default();
+        println!("{}", emf.document(&self.namespace, now));
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unit {
@@ -102,15 +146,16 @@ impl Emf {
         self
     }
 
-    /// The EMF document, one line of JSON, at `timestamp_ms` (epoch milliseconds). Numbers are
-    /// written as their exact text, so a price stays the decimal Vonage sent.
-    pub fn document(&self, timestamp_ms: u128) -> String {
+    /// The EMF document in `namespace`, one line of JSON, at `timestamp_ms` (epoch
+    /// milliseconds). Numbers are written as their exact text, so a price stays the decimal
+    /// Vonage sent.
+    pub fn document(&self, namespace: &str, timestamp_ms: u128) -> String {
         let directives: Vec<Value> = self
             .directives
             .iter()
             .map(|(sets, metrics)| {
                 serde_json::json!({
-                    "Namespace": NAMESPACE,
+                    "Namespace": namespace,
                     "Dimensions": sets,
                     "Metrics": metrics.iter().map(|(name, unit, _)| {
                         serde_json::json!({"Name": name, "Unit": unit.name()})
@@ -135,15 +180,6 @@ impl Emf {
         line.push('}');
         line
     }
-
-    /// Writes the document to stdout, where Lambda's log pipeline picks it up.
-    pub fn emit(&self) {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis())
-            .unwrap_or_default();
-        println!("{}", self.document(now));
-    }
 }
 
 #[cfg(test)]
@@ -157,13 +193,13 @@ mod tests {
             .dimension("Result", "stored")
             .count(&[&["Function"], &["Function", "Result"]], "Events", 1)
             .decimal(&[&["Function"]], "CallPrice", Unit::None, &price)
-            .document(1_700_000_000_000);
+            .document("VoiceHooks", 1_700_000_000_000);
         assert!(doc.contains(r#""CallPrice":0.00833333"#), "{doc}");
         let value: Value = serde_json::from_str(&doc).unwrap();
         assert_eq!(value["_aws"]["Timestamp"], 1_700_000_000_000u64);
         let directives = value["_aws"]["CloudWatchMetrics"].as_array().unwrap();
         assert_eq!(directives.len(), 2);
-        assert_eq!(directives[0]["Namespace"], NAMESPACE);
+        assert_eq!(directives[0]["Namespace"], "VoiceHooks");
         assert_eq!(
             directives[0]["Dimensions"],
             serde_json::json!([["Function"], ["Function", "Result"]])
@@ -178,5 +214,15 @@ mod tests {
         );
         assert_eq!(value["Events"], 1);
         assert!(!doc.contains('\n'));
+    }
+
+    #[test]
+    fn a_namespace_is_what_cloudwatch_takes() {
+        for good in ["VoiceHooks", "voice-hooks/staging", "Team #1: calls"] {
+            assert_eq!(Metrics::new(good).unwrap().namespace(), good);
+        }
+        for bad in ["", "   ", "AWS/Lambda", "calls\n", "café", &"n".repeat(256)] {
+            assert!(Metrics::new(bad).is_err(), "{bad:?}");
+        }
     }
 }

@@ -1,80 +1,129 @@
-//! token-fn as Lambda starts it: settings checked at init, the private key read once from
-//! Secrets Manager (a local stand-in: moto's server mode).
+//! token-fn started as Lambda starts it for template.yaml (`devtools::deployed`, with
+//! `AuthIssuer` set so the stack has it): settings checked at init, the private key read once
+//! from Secrets Manager (a local stand-in: moto's server mode), and a known user served with its
+//! metrics.
 
-// token-fn checks no webhook signature: it uses `start` only.
-#[allow(dead_code)]
-#[path = "../../answer-fn/tests/lambda_init/mod.rs"]
-mod lambda_init;
-
+use devtools::deployed::{required_parameters, Deployed};
 use devtools::secrets::SecretsStandIn;
 use shared::config::{private_key, ConfigError, KeySource};
-use shared::testkit::{rsa_key, Vars};
+use shared::testkit::{emf_per_invocation, local_store, rsa_key, ApiGw, Vars};
 
 const BIN: &str = env!("CARGO_BIN_EXE_token-fn");
 
-fn aws(extra: &[(&'static str, String)]) -> Vec<(&'static str, String)> {
-    let mut vars = vec![
+/// The token function as deployed with its key in the secret `arn` of `secrets`.
+fn deployed(secrets: &SecretsStandIn, arn: &str, table: &str) -> Deployed {
+    let mut parameters = required_parameters();
+    parameters.extend([
         (
-            "VONAGE_APPLICATION_ID",
-            "aaaaaaaa-bbbb-cccc-dddd-0123456789ab".to_string(),
+            "AuthIssuer",
+            "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Test",
         ),
-        ("TABLE_NAME", "calls".to_string()),
-        ("AWS_REGION", "us-east-1".to_string()),
-        ("AWS_ACCESS_KEY_ID", "local".to_string()),
-        ("AWS_SECRET_ACCESS_KEY", "local".to_string()),
-    ];
-    vars.extend(extra.iter().cloned());
-    vars
+        ("AuthAudience", "android-client"),
+        ("VonagePrivateKeySecretArn", arn),
+    ]);
+    Deployed::new("TokenFunction", &parameters, table).secrets_manager(&secrets.endpoint())
 }
 
-fn init(vars: &[(&'static str, String)]) -> String {
-    let pairs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    lambda_init::start(BIN, &pairs, None)
-}
-
-/// Past our init, the Lambda runtime reads its own variables, which these tests leave out.
-fn got_past_init(stderr: &str) -> bool {
-    stderr.contains("AWS_LAMBDA_FUNCTION_NAME")
-}
-
-#[test]
-fn a_token_lifetime_vonage_would_refuse_stops_the_function_at_init() {
-    let key = ("VONAGE_PRIVATE_KEY", rsa_key().0.clone());
-    for ttl in ["59", "86401", "0", "one hour"] {
-        let stderr = init(&aws(&[key.clone(), ("TOKEN_TTL_SECONDS", ttl.into())]));
-        assert!(stderr.contains("TOKEN_TTL_SECONDS"), "{ttl}: {stderr}");
-        assert!(!got_past_init(&stderr), "{ttl}: {stderr}");
-    }
-    let stderr = init(&aws(&[key, ("TOKEN_TTL_SECONDS", "86400".into())]));
-    assert!(got_past_init(&stderr), "{stderr}");
-}
-
-#[test]
-fn without_an_application_id_or_a_usable_key_the_function_does_not_start() {
-    let key = ("VONAGE_PRIVATE_KEY", rsa_key().0.clone());
-    let mut no_app = aws(&[key]);
-    no_app.retain(|(k, _)| *k != "VONAGE_APPLICATION_ID");
-    let stderr = init(&no_app);
-    assert!(stderr.contains("VONAGE_APPLICATION_ID"), "{stderr}");
-    let stderr = init(&aws(&[]));
-    assert!(stderr.contains("VONAGE_PRIVATE_KEY_SECRET"), "{stderr}");
-    let stderr = init(&aws(&[("VONAGE_PRIVATE_KEY", "not a key".into())]));
-    assert!(stderr.contains("private key"), "{stderr}");
-    assert!(!got_past_init(&stderr), "{stderr}");
+/// A stand-in holding the application's key; its ARN.
+async fn with_key() -> (SecretsStandIn, String) {
+    let secrets = SecretsStandIn::start();
+    let arn = secrets
+        .create_secret("voice-hooks/private-key", &rsa_key().0)
+        .await;
+    (secrets, arn)
 }
 
 #[tokio::test]
-async fn in_aws_the_key_is_read_from_secrets_manager_at_init() {
+async fn a_token_lifetime_vonage_would_refuse_stops_the_function_at_init() {
+    let (secrets, arn) = with_key().await;
+    for ttl in ["59", "86401", "0", "one hour"] {
+        let stderr = deployed(&secrets, &arn, "calls")
+            .edited("TOKEN_TTL_SECONDS", Some(ttl))
+            .init_failure(BIN)
+            .await;
+        assert!(stderr.contains("TOKEN_TTL_SECONDS"), "{ttl}: {stderr}");
+    }
+    deployed(&secrets, &arn, "calls")
+        .edited("TOKEN_TTL_SECONDS", Some("86400"))
+        .starts(BIN)
+        .await;
+}
+
+#[tokio::test]
+async fn without_an_application_id_or_a_key_the_function_does_not_start() {
+    let (secrets, arn) = with_key().await;
+    for variable in ["VONAGE_APPLICATION_ID", "VONAGE_PRIVATE_KEY_SECRET"] {
+        let stderr = deployed(&secrets, &arn, "calls")
+            .edited(variable, None)
+            .init_failure(BIN)
+            .await;
+        assert!(stderr.contains(variable), "{variable}: {stderr}");
+    }
+}
+
+#[tokio::test]
+async fn as_deployed_the_key_is_read_from_secrets_manager_at_init() {
+    let (secrets, arn) = with_key().await;
+    deployed(&secrets, &arn, "calls").starts(BIN).await;
+    // A secret that is not there: the variable is named.
+    let missing = "arn:aws:secretsmanager:us-east-1:123456789012:secret:voice-hooks/missing-AbCdEf";
+    let stderr = deployed(&secrets, missing, "calls").init_failure(BIN).await;
+    assert!(stderr.contains("VONAGE_PRIVATE_KEY_SECRET"), "{stderr}");
+    // A secret that is not a key: said so, its value never printed.
+    let arn = secrets
+        .create_secret("voice-hooks/not-a-key", "hunter2")
+        .await;
+    let stderr = deployed(&secrets, &arn, "calls").init_failure(BIN).await;
+    assert!(stderr.contains("private key"), "{stderr}");
+    assert!(
+        !stderr.contains("hunter2"),
+        "the secret's value is never printed: {stderr}"
+    );
+}
+
+#[tokio::test]
+async fn as_deployed_a_known_user_gets_a_token_and_it_is_counted() {
+    use shared::store::profiles::{Profile, Profiles};
+    use shared::token::UserName;
+    let (secrets, arn) = with_key().await;
+    let store = local_store().await;
+    let user = UserName::from_claim("known-user").unwrap();
+    Profiles::new(store.client().clone(), store.table())
+        .remember(&Profile::new(&user, "USR-known", 0))
+        .await
+        .unwrap();
+    let request = ApiGw::new("POST", "/token")
+        .claims(serde_json::json!({ "sub": "known-user" }))
+        .event()
+        .to_string()
+        .into_bytes();
+    let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").expect("run under make test");
+    let (bodies, stdout) = deployed(&secrets, &arn, store.table())
+        .dynamodb(&endpoint)
+        .run(BIN, &[request])
+        .await;
+    let response: serde_json::Value = serde_json::from_slice(&bodies[0]).unwrap();
+    assert_eq!(response["statusCode"], 200, "{response}");
+    let (_, parsed) = emf_per_invocation(&stdout, 1);
+    assert_eq!(
+        (parsed[0]["Function"].clone(), parsed[0]["User"].clone()),
+        ("token".into(), "known".into())
+    );
+    assert_eq!(parsed[0]["Tokens"], 1);
+}
+
+#[tokio::test]
+async fn in_aws_the_key_is_read_from_secrets_manager() {
     let secrets = SecretsStandIn::start();
     let pem = rsa_key().0.clone();
     let arn = secrets.create_secret("voice-hooks/private-key", &pem).await;
-    let endpoint = ("AWS_ENDPOINT_URL_SECRETSMANAGER", secrets.endpoint());
+    let endpoint = secrets.endpoint();
 
     let env = Vars::new(&[
         ("AWS_REGION", "us-east-1"),
         ("AWS_ACCESS_KEY_ID", "local"),
         ("AWS_SECRET_ACCESS_KEY", "local"),
-        ("AWS_ENDPOINT_URL_SECRETSMANAGER", &endpoint.1),
+        ("AWS_ENDPOINT_URL_SECRETSMANAGER", &endpoint),
     ]);
     let key = private_key(&KeySource::Secret(arn.clone()), &env)
         .await
@@ -87,27 +136,4 @@ async fn in_aws_the_key_is_read_from_secrets_manager_at_init() {
         }
         other => panic!("{other:?}"),
     }
-
-    // The binary: with the secret it gets past init; with a missing one it names the variable.
-    let stderr = init(&aws(&[
-        ("VONAGE_PRIVATE_KEY_SECRET", arn),
-        endpoint.clone(),
-    ]));
-    assert!(got_past_init(&stderr), "{stderr}");
-    let stderr = init(&aws(&[
-        ("VONAGE_PRIVATE_KEY_SECRET", "voice-hooks/missing".into()),
-        endpoint.clone(),
-    ]));
-    assert!(stderr.contains("VONAGE_PRIVATE_KEY_SECRET"), "{stderr}");
-    assert!(!got_past_init(&stderr), "{stderr}");
-    // A secret that is not a key.
-    let arn = secrets
-        .create_secret("voice-hooks/not-a-key", "hunter2")
-        .await;
-    let stderr = init(&aws(&[("VONAGE_PRIVATE_KEY_SECRET", arn), endpoint]));
-    assert!(stderr.contains("private key"), "{stderr}");
-    assert!(
-        !stderr.contains("hunter2"),
-        "the secret's value is never printed: {stderr}"
-    );
 }

@@ -8,13 +8,17 @@
 //!                                                             (AWS_ENDPOINT_URL_DYNAMODB set)
 //! ```
 //!
-//! The functions reach DynamoDB Local (and the stand-in) by name, `localhost`, as they reach
-//! DynamoDB by name in Lambda: the first connection resolves it.
+//! Each function starts exactly as Lambda starts it for template.yaml (`devtools::deployed`:
+//! Lambda's variables and the template's, so signatures are checked and metrics written), and
+//! every request is signed as Vonage signs it. The functions reach DynamoDB Local (and the
+//! stand-in) by name, `localhost`, as they reach DynamoDB by name in Lambda: the first
+//! connection resolves it.
 //!
 //! With `-` for event-fn only answer-fn is measured (for comparing builds of it). token-fn is
 //! measured with its key in `VONAGE_PRIVATE_KEY` (init without the Secrets Manager fetch) and
 //! its user known (a profile in the table: one GetItem and one signature per request).
 
+use devtools::deployed::{required_parameters, Deployed, APPLICATION_ID, SECRET};
 use devtools::load;
 use devtools::proxy::Proxy;
 use devtools::runtime_api::{median_min_max, percentile, Function};
@@ -32,13 +36,34 @@ fn by_name(endpoint: &str) -> String {
     endpoint.replacen("127.0.0.1", "localhost", 1)
 }
 
-/// An API Gateway v2 request for `body`, as the HTTP API hands it to the function.
+/// An API Gateway v2 request for `body`, signed as Vonage signs it, as the HTTP API hands it
+/// to the function.
 fn apigw_post(path: &'static str, body: &str) -> Vec<u8> {
-    shared::testkit::ApiGw::new("POST", path)
-        .json(body)
+    signed(
+        shared::testkit::ApiGw::new("POST", path).json(body),
+        body.as_bytes(),
+    )
+}
+
+/// `request` with Vonage's signature over `body`.
+fn signed(request: shared::testkit::ApiGw, body: &[u8]) -> Vec<u8> {
+    use shared::testkit::{bearer, vonage_claims};
+    let mut claims = vonage_claims(body, "abcd1234", APPLICATION_ID);
+    if body.is_empty() {
+        claims.as_object_mut().map(|c| c.remove("payload_hash"));
+    }
+    request
+        .header("authorization", &bearer(SECRET, &claims))
         .event()
         .to_string()
         .into_bytes()
+}
+
+/// `function` as deployed with `parameters` besides the required ones, on `table` at `endpoint`.
+fn deployed(function: &str, parameters: &[(&str, &str)], table: &str, endpoint: &str) -> Deployed {
+    let mut all = required_parameters();
+    all.extend_from_slice(parameters);
+    Deployed::new(function, &all, table).dynamodb(endpoint)
 }
 
 /// The status code of the API Gateway response the function returned.
@@ -162,9 +187,15 @@ async fn main() {
         .collect();
     let event =
         |plan: usize, i: usize| apigw_post("/voice/event", &plans[plan][i % plans[plan].len()]);
-    let answer_get =
-        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../events/answer-get.json"))
-            .expect("events/answer-get.json");
+    let answer_get = |i: usize| {
+        signed(
+            shared::testkit::ApiGw::new("GET", "/voice/answer")
+                .query("to", "447700900000")
+                .query("from_user", "Alice")
+                .query("conversation_uuid", &format!("CON-no-ledger-{i}")),
+            b"",
+        )
+    };
 
     println!("Local Lambda Runtime API, {cold_starts} cold starts per function, {WARM} warm invocations after each;");
     println!(
@@ -188,39 +219,34 @@ async fn main() {
     }
     let mut answer = Figures::new();
     for _ in 0..cold_starts {
-        let mut command = Command::new(&answer_bin);
-        command.env("VONAGE_NUMBER", "447700900001");
-        answer.cold_start(command, |_| answer_get.clone()).await;
+        let command = deployed("AnswerFunction", &[], table, &functions_endpoint)
+            .edited("TABLE_NAME", None)
+            .command(&answer_bin);
+        answer.cold_start(command, answer_get).await;
     }
-    answer.print("answer-fn, no ledger (no TABLE_NAME)");
+    answer.print("answer-fn, no ledger (TABLE_NAME removed)");
     // With the ledger: every invocation a new call of one of 50 app users, so each is the
     // ledger's conditional write (and the call item, alongside) on DynamoDB Local.
+    let limits_on = [
+        ("MaxCallsPerUserPerDay", "1000000"),
+        ("MaxSpendPerUserPerDay", "1000000"),
+    ];
     for (label, limits) in [
-        ("answer-fn, ledger, limits off", None),
-        ("answer-fn, ledger, limits on", Some("1000000")),
+        ("answer-fn, ledger, limits off", &[][..]),
+        ("answer-fn, ledger, limits on", &limits_on[..]),
     ] {
         let mut figures = Figures::new();
         for run in 0..cold_starts {
-            let mut command = Command::new(&answer_bin);
-            command
-                .env("VONAGE_NUMBER", "447700900001")
-                .env("TABLE_NAME", table)
-                .env("AWS_ENDPOINT_URL_DYNAMODB", &functions_endpoint);
-            if let Some(max) = limits {
-                command
-                    .env("MAX_CALLS_PER_USER_PER_DAY", max)
-                    .env("MAX_SPEND_PER_USER_PER_DAY", "1000000");
-            }
+            let command =
+                deployed("AnswerFunction", limits, table, &functions_endpoint).command(&answer_bin);
             figures
                 .cold_start(command, |i| {
-                    shared::testkit::ApiGw::new("GET", "/voice/answer")
+                    let request = shared::testkit::ApiGw::new("GET", "/voice/answer")
                         .query("to", "447700900000")
                         .query("from_user", &format!("bench-user-{:02}", i % 50))
                         .query("conversation_uuid", &format!("CON-{label}-{run}-{i}"))
-                        .query("uuid", &format!("app-{label}-{run}-{i}"))
-                        .event()
-                        .to_string()
-                        .into_bytes()
+                        .query("uuid", &format!("app-{label}-{run}-{i}"));
+                    signed(request, b"")
                 })
                 .await;
         }
@@ -233,12 +259,8 @@ async fn main() {
         token_fn(&token_bin, table, &functions_endpoint, cold_starts).await;
     }
 
-    let event_command = |endpoint: &str| {
-        let mut c = Command::new(&event_bin);
-        c.env("TABLE_NAME", table)
-            .env("AWS_ENDPOINT_URL_DYNAMODB", endpoint);
-        c
-    };
+    let event_command =
+        |endpoint: &str| deployed("EventFunction", &[], table, endpoint).command(&event_bin);
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../bench/event_peer.py");
     let with_peer = Path::new(&python).exists();
     let (mut rust, mut peer) = (Figures::new(), Figures::new());
@@ -246,11 +268,9 @@ async fn main() {
         rust.cold_start(event_command(&functions_endpoint), |i| event(run, i))
             .await;
         if with_peer {
-            let mut command = Command::new(&python);
-            command
-                .arg(&script)
-                .env("TABLE_NAME", table)
-                .env("AWS_ENDPOINT_URL_DYNAMODB", &functions_endpoint);
+            let mut command =
+                deployed("EventFunction", &[], table, &functions_endpoint).command(&python);
+            command.arg(&script);
             peer.cold_start(command, |i| event(cold_starts + run, i))
                 .await;
         }
@@ -331,7 +351,7 @@ async fn main() {
 async fn token_fn(binary: &str, table: &str, endpoint: &str, cold_starts: usize) {
     use shared::store::profiles::{Profile, Profiles};
     use shared::token::UserName;
-    const APP: &str = "aaaaaaaa-bbbb-cccc-dddd-0123456789ab";
+    const APP: &str = APPLICATION_ID;
     let (pem, public) = shared::testkit::rsa_key();
     let vonage = devtools::vonage::UsersStandIn::start(public, APP).await;
     let client = shared::config::dynamodb_client(&shared::config::ProcessEnv, None)
@@ -347,12 +367,25 @@ async fn token_fn(binary: &str, table: &str, endpoint: &str, cold_starts: usize)
         .to_string()
         .into_bytes();
     let mut figures = Figures::new();
+    let token_service = [
+        (
+            "AuthIssuer",
+            "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Bench",
+        ),
+        ("AuthAudience", "android-client"),
+        (
+            "VonagePrivateKeySecretArn",
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:bench-AbCdEf",
+        ),
+    ];
     for _ in 0..cold_starts {
-        let mut command = Command::new(binary);
+        // As deployed, but with the key in the environment rather than fetched from Secrets
+        // Manager: init is measured without a stand-in's round trip, and the Users API at
+        // the stand-in (it must see no request).
+        let mut command =
+            deployed("TokenFunction", &token_service, table, endpoint).command(binary);
         command
-            .env("VONAGE_APPLICATION_ID", APP)
-            .env("TABLE_NAME", table)
-            .env("AWS_ENDPOINT_URL_DYNAMODB", endpoint)
+            .env_remove("VONAGE_PRIVATE_KEY_SECRET")
             .env("VONAGE_PRIVATE_KEY", pem)
             .env("VONAGE_API_URL", vonage.url());
         figures.cold_start(command, |_| request.clone()).await;
@@ -381,10 +414,7 @@ async fn first_invocation_without_dynamodb_local(
     }));
     let mut figures = Figures::new();
     for _ in 0..cold_starts {
-        let mut command = Command::new(binary);
-        command
-            .env("TABLE_NAME", "bench-calls")
-            .env("AWS_ENDPOINT_URL_DYNAMODB", &endpoint);
+        let command = deployed("EventFunction", &[], "bench-calls", &endpoint).command(binary);
         figures.cold_start(command, event).await;
     }
     println!();

@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 /// The configurations whose differences show in an NCCO.
 fn configs() -> Vec<(&'static str, Vars)> {
-    let base = || Vars::new(&[("VONAGE_NUMBER", "447700900001")]);
+    let base = || Vars::unsigned(&[("VONAGE_NUMBER", "447700900001")]);
     let with = |extra: &[(&str, &str)]| base().with(extra);
     vec![
         ("default", base()),

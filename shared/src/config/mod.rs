@@ -11,6 +11,8 @@ mod token;
 pub use token::{private_key, KeySource, TokenConfig, TOKEN_ENV};
 
 use crate::event::Decimal;
+use crate::metrics::Metrics;
+pub use crate::metrics::NAMESPACE_VAR;
 use crate::phone::E164;
 use crate::signature::{Verifier, DEFAULT_MAX_SKEW_SECONDS, MIN_SECRET_CHARS};
 use crate::usage::Limits;
@@ -53,10 +55,11 @@ impl std::fmt::Debug for ConfigError {
     }
 }
 
-/// Variables of signed-webhook verification, read by both functions (see `signature`).
-/// `AWS_EXECUTION_ENV` is Lambda's own: it tells the function it runs in production.
+/// Variables of signed-webhook verification, read by both webhooks (see `signature`).
+/// `ALLOW_UNSIGNED_WEBHOOKS` is set by `make run`, the tools and the tests only: template.yaml
+/// never sets it, so a deployed webhook without a usable secret does not start.
 pub const SIGNATURE_ENV: &[&str] = &[
-    "AWS_EXECUTION_ENV",
+    "ALLOW_UNSIGNED_WEBHOOKS",
     "VONAGE_SIGNATURE_SECRET",
     "VONAGE_API_KEY",
     "VONAGE_APPLICATION_ID",
@@ -65,6 +68,7 @@ pub const SIGNATURE_ENV: &[&str] = &[
 /// Every variable answer-fn reads, besides `SIGNATURE_ENV`. Tests check that `from_env` reads
 /// exactly these and that template.yaml sets no other.
 pub const ANSWER_ENV: &[&str] = &[
+    NAMESPACE_VAR,
     "VONAGE_NUMBER",
     "ALLOWED_DESTINATIONS",
     "BLOCKED_DESTINATIONS",
@@ -78,7 +82,7 @@ pub const ANSWER_ENV: &[&str] = &[
     "LIMITS_FAIL_OPEN",
 ];
 /// Every variable event-fn reads, besides `SIGNATURE_ENV` and the AWS SDK's own.
-pub const EVENT_ENV: &[&str] = &["TABLE_NAME", "RETENTION_DAYS"];
+pub const EVENT_ENV: &[&str] = &[NAMESPACE_VAR, "TABLE_NAME", "RETENTION_DAYS"];
 
 /// Non-empty value of a variable; an empty string counts as unset.
 fn value(env: &impl Env, name: &str) -> Option<String> {
@@ -185,8 +189,8 @@ pub struct AnswerConfig {
     /// `timeout` of every connect: how long the callee's phone rings, in seconds.
     pub ring_timeout_seconds: u32,
     pub signature: Verifier,
-    /// Write CloudWatch EMF metrics to stdout: in Lambda only, so `make run` stays readable.
-    pub metrics: bool,
+    /// CloudWatch EMF metrics on stdout, when the stack names a namespace (`metrics`).
+    pub metrics: Option<Metrics>,
     /// The table of the per-user ledger (`usage`): each call connected for an app user is
     /// counted there. `None`: no ledger and no limits, and no AWS client at all.
     pub table_name: Option<String>,
@@ -240,7 +244,7 @@ impl AnswerConfig {
                 120,
             )?,
             signature: verifier(env)?,
-            metrics: in_lambda(env),
+            metrics: metrics(env)?,
             table_name,
             limits,
             limits_fail_open,
@@ -271,16 +275,7 @@ fn limits(env: &impl Env, table: Option<&str>) -> Result<(Limits, bool), ConfigE
                 })?,
         ),
     };
-    let fail_open = match value(env, "LIMITS_FAIL_OPEN").as_deref() {
-        None | Some("false") => false,
-        Some("true") => true,
-        Some(other) => {
-            return Err(ConfigError::Invalid {
-                name: "LIMITS_FAIL_OPEN",
-                reason: format!("`{other}` is not true or false"),
-            })
-        }
-    };
+    let fail_open = flag(env, "LIMITS_FAIL_OPEN")?;
     let limits = Limits {
         max_calls,
         max_spend,
@@ -335,15 +330,35 @@ fn greeting(env: &impl Env) -> Result<String, ConfigError> {
     Ok(greeting)
 }
 
-/// Whether this process runs in AWS Lambda (`AWS_EXECUTION_ENV=AWS_Lambda_…`, which Lambda sets
-/// and `cargo lambda watch` does not).
-pub fn in_lambda(env: &impl Env) -> bool {
-    value(env, "AWS_EXECUTION_ENV").is_some_and(|v| v.starts_with("AWS_Lambda_"))
+/// Metrics, on when `POWERTOOLS_METRICS_NAMESPACE` names their CloudWatch namespace (the
+/// template sets it; `make run` does not).
+pub fn metrics(env: &impl Env) -> Result<Option<Metrics>, ConfigError> {
+    value(env, NAMESPACE_VAR)
+        .map(|namespace| {
+            Metrics::new(&namespace).map_err(|reason| ConfigError::Invalid {
+                name: NAMESPACE_VAR,
+                reason,
+            })
+        })
+        .transpose()
 }
 
-/// The signed-webhook check, from `VONAGE_SIGNATURE_SECRET` (unset: unsigned, with a warning;
-/// in Lambda, an error), `VONAGE_API_KEY`, `VONAGE_APPLICATION_ID`,
-/// `SIGNATURE_MAX_SKEW_SECONDS`.
+/// `true`, `false` or unset (`false`).
+fn flag(env: &impl Env, name: &'static str) -> Result<bool, ConfigError> {
+    match value(env, name).as_deref() {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(other) => Err(ConfigError::Invalid {
+            name,
+            reason: format!("`{other}` is not true or false"),
+        }),
+    }
+}
+
+/// The signed-webhook check, from `VONAGE_SIGNATURE_SECRET`, `VONAGE_API_KEY`,
+/// `VONAGE_APPLICATION_ID` and `SIGNATURE_MAX_SKEW_SECONDS`. Fail closed: without a usable
+/// secret the function does not start, unless `ALLOW_UNSIGNED_WEBHOOKS=true` (local
+/// development only) lets it run unsigned, with a warning.
 pub fn verifier(env: &impl Env) -> Result<Verifier, ConfigError> {
     let get = |name: &str| value(env, name);
     let max_skew = match get("SIGNATURE_MAX_SKEW_SECONDS") {
@@ -354,16 +369,18 @@ pub fn verifier(env: &impl Env) -> Result<Verifier, ConfigError> {
         })?,
     };
     let secret = get("VONAGE_SIGNATURE_SECRET");
-    // Fail closed: in Lambda, a function that cannot verify Vonage does not start.
+    let unsigned_allowed = flag(env, "ALLOW_UNSIGNED_WEBHOOKS")?;
     match &secret {
-        None if in_lambda(env) => {
+        None if !unsigned_allowed => {
             return Err(ConfigError::Missing(
                 "VONAGE_SIGNATURE_SECRET",
-                "in Lambda every webhook must be verified; set it to the signature secret from the Vonage dashboard",
+                "every webhook must be verified: set it to the signature secret from the Vonage \
+                 dashboard (API settings); for local development only, ALLOW_UNSIGNED_WEBHOOKS=true \
+                 starts without one",
             ))
         }
         None => tracing::warn!(
-            "VONAGE_SIGNATURE_SECRET is not set: webhooks are NOT verified. Fine for local development, never in production."
+            "VONAGE_SIGNATURE_SECRET is not set and ALLOW_UNSIGNED_WEBHOOKS=true: webhooks are NOT verified. Fine for local development, never in production."
         ),
         Some(s) if s.chars().count() < MIN_SECRET_CHARS => {
             return Err(ConfigError::Invalid {
@@ -558,8 +575,8 @@ pub struct EventConfig {
     /// Items get an `expires_at` this many days after they are written; `None` keeps them.
     pub retention_days: Option<u32>,
     pub signature: Verifier,
-    /// Write CloudWatch EMF metrics to stdout: in Lambda only, so `make run` stays readable.
-    pub metrics: bool,
+    /// CloudWatch EMF metrics on stdout, when the stack names a namespace (`metrics`).
+    pub metrics: Option<Metrics>,
 }
 
 impl EventConfig {
@@ -570,7 +587,7 @@ impl EventConfig {
             table_name: table_name.to_string(),
             retention_days: None,
             signature: Verifier::unsigned(),
-            metrics: false,
+            metrics: None,
         }
     }
 
@@ -598,7 +615,7 @@ impl EventConfig {
             table_name,
             retention_days,
             signature: verifier(env)?,
-            metrics: in_lambda(env),
+            metrics: metrics(env)?,
         })
     }
 }
@@ -615,6 +632,7 @@ mod tests {
             self.0.borrow_mut().push(name.to_string());
             match name {
                 "VONAGE_NUMBER" => Some("447700900001".into()),
+                "ALLOW_UNSIGNED_WEBHOOKS" => Some("true".into()),
                 "TABLE_NAME" => Some("calls".into()),
                 "VONAGE_APPLICATION_ID" => Some("app".into()),
                 "VONAGE_PRIVATE_KEY_FILE" => Some("private.key".into()),
@@ -630,6 +648,19 @@ mod tests {
         names.sort();
         names.dedup();
         names
+    }
+
+    /// Parses with the unsigned opt-out (local development), plus `vars`.
+    fn answer_env(vars: &[(&str, &str)]) -> Result<AnswerConfig, ConfigError> {
+        AnswerConfig::from_env(&unsigned(vars))
+    }
+
+    fn event_env(vars: &[(&str, &str)]) -> Result<EventConfig, ConfigError> {
+        EventConfig::from_env(&unsigned(vars))
+    }
+
+    fn unsigned(vars: &[(&str, &str)]) -> crate::testkit::Vars {
+        crate::testkit::Vars::new(&[("ALLOW_UNSIGNED_WEBHOOKS", "true")]).with(vars)
     }
 
     fn sorted(lists: &[&[&str]]) -> Vec<String> {
@@ -653,7 +684,7 @@ mod tests {
 
     #[test]
     fn allowed_destinations_default_to_the_vonage_numbers_country() {
-        let cfg = AnswerConfig::from_env(&[("VONAGE_NUMBER", "+44 7700 900001")]).unwrap();
+        let cfg = answer_env(&[("VONAGE_NUMBER", "+44 7700 900001")]).unwrap();
         assert_eq!(cfg.vonage_number.digits(), "447700900001");
         assert_eq!(cfg.allowed, Allowed::Prefixes(vec!["44".into()]));
         assert_eq!(cfg.greeting, DEFAULT_GREETING);
@@ -667,7 +698,7 @@ mod tests {
             ("VONAGE_NUMBER", "447700900001"),
             ("ALLOWED_DESTINATIONS", " 44, +353 ,"),
         ];
-        let cfg = AnswerConfig::from_env(&env).unwrap();
+        let cfg = answer_env(&env).unwrap();
         assert_eq!(
             cfg.allowed,
             Allowed::Prefixes(vec!["44".into(), "353".into()])
@@ -676,12 +707,12 @@ mod tests {
             ("VONAGE_NUMBER", "447700900001"),
             ("ALLOWED_DESTINATIONS", "*"),
         ];
-        assert_eq!(AnswerConfig::from_env(&env).unwrap().allowed, Allowed::Any);
+        assert_eq!(answer_env(&env).unwrap().allowed, Allowed::Any);
     }
 
     #[test]
     fn missing_vonage_number_names_the_variable() {
-        let err = AnswerConfig::from_env(&[("GREETING", "hi")]).unwrap_err();
+        let err = answer_env(&[("GREETING", "hi")]).unwrap_err();
         assert!(
             err.to_string().starts_with("VONAGE_NUMBER is not set"),
             "{err}"
@@ -690,7 +721,7 @@ mod tests {
 
     #[test]
     fn malformed_variables_are_rejected_at_init() {
-        let err = AnswerConfig::from_env(&[("VONAGE_NUMBER", "07700 900001")]).unwrap_err();
+        let err = answer_env(&[("VONAGE_NUMBER", "07700 900001")]).unwrap_err();
         assert!(
             matches!(
                 err,
@@ -705,7 +736,7 @@ mod tests {
             ("VONAGE_NUMBER", "447700900001"),
             ("ALLOWED_DESTINATIONS", "44,uk"),
         ];
-        let err = AnswerConfig::from_env(&env).unwrap_err();
+        let err = answer_env(&env).unwrap_err();
         assert!(
             matches!(
                 err,
@@ -720,30 +751,30 @@ mod tests {
             ("VONAGE_NUMBER", "447700900001"),
             ("ALLOWED_DESTINATIONS", ","),
         ];
-        assert!(AnswerConfig::from_env(&env).is_err());
+        assert!(answer_env(&env).is_err());
     }
 
     #[test]
     fn a_greeting_longer_than_vonage_speaks_stops_the_function_at_init() {
         let longest = "a".repeat(MAX_TALK_CHARS);
         let env = [("VONAGE_NUMBER", "447700900001"), ("GREETING", &longest)];
-        assert_eq!(AnswerConfig::from_env(&env).unwrap().greeting, longest);
+        assert_eq!(answer_env(&env).unwrap().greeting, longest);
         let too_long = "é".repeat(MAX_TALK_CHARS + 1);
         let env = [("VONAGE_NUMBER", "447700900001"), ("GREETING", &too_long)];
-        let err = AnswerConfig::from_env(&env).unwrap_err();
+        let err = answer_env(&env).unwrap_err();
         assert!(err.to_string().starts_with("GREETING is invalid"), "{err}");
     }
 
     #[test]
     fn call_limit_and_ring_timeout_default_and_reject_values_out_of_range() {
-        let cfg = AnswerConfig::from_env(&[("VONAGE_NUMBER", "447700900001")]).unwrap();
+        let cfg = answer_env(&[("VONAGE_NUMBER", "447700900001")]).unwrap();
         assert_eq!((cfg.max_call_seconds, cfg.ring_timeout_seconds), (3600, 60));
         let env = [
             ("VONAGE_NUMBER", "447700900001"),
             ("MAX_CALL_SECONDS", "7200"),
             ("RING_TIMEOUT_SECONDS", "120"),
         ];
-        let cfg = AnswerConfig::from_env(&env).unwrap();
+        let cfg = answer_env(&env).unwrap();
         assert_eq!(
             (cfg.max_call_seconds, cfg.ring_timeout_seconds),
             (7200, 120)
@@ -757,7 +788,7 @@ mod tests {
             ("RING_TIMEOUT_SECONDS", "-5"),
         ] {
             let env = [("VONAGE_NUMBER", "447700900001"), (name, bad)];
-            let err = AnswerConfig::from_env(&env).unwrap_err();
+            let err = answer_env(&env).unwrap_err();
             assert!(
                 err.to_string().starts_with(&format!("{name} is invalid")),
                 "{err}"
@@ -768,9 +799,9 @@ mod tests {
     #[test]
     fn limits_are_off_unless_set_and_malformed_ones_stop_the_function_at_init() {
         let number = ("VONAGE_NUMBER", "447700900001");
-        let cfg = AnswerConfig::from_env(&[number]).unwrap();
+        let cfg = answer_env(&[number]).unwrap();
         assert_eq!((cfg.table_name, cfg.limits.any()), (None, false));
-        let cfg = AnswerConfig::from_env(&[
+        let cfg = answer_env(&[
             number,
             ("TABLE_NAME", "calls"),
             ("MAX_CALLS_PER_USER_PER_DAY", "20"),
@@ -795,31 +826,46 @@ mod tests {
             ("MAX_SPEND_PER_USER_PER_DAY", "€5"),
             ("LIMITS_FAIL_OPEN", "yes"),
         ] {
-            match AnswerConfig::from_env(&[number, table, (name, value)]) {
+            match answer_env(&[number, table, (name, value)]) {
                 Err(ConfigError::Invalid { name: named, .. }) => assert_eq!(named, name, "{value}"),
                 other => panic!("{name}={value}: {other:?}"),
             }
         }
         // A limit without the table it is kept in.
-        match AnswerConfig::from_env(&[number, ("MAX_CALLS_PER_USER_PER_DAY", "5")]) {
+        match answer_env(&[number, ("MAX_CALLS_PER_USER_PER_DAY", "5")]) {
             Err(ConfigError::Missing(name, _)) => assert_eq!(name, "TABLE_NAME"),
             other => panic!("{other:?}"),
         }
     }
 
     #[test]
-    fn metrics_are_written_in_lambda_only() {
-        let local = [("VONAGE_NUMBER", "447700900001"), ("TABLE_NAME", "calls")];
-        assert!(!AnswerConfig::from_env(&local).unwrap().metrics);
-        assert!(!EventConfig::from_env(&local).unwrap().metrics);
-        let lambda = [
+    fn metrics_are_on_when_the_stack_names_a_namespace_and_off_otherwise() {
+        let unsigned = ("ALLOW_UNSIGNED_WEBHOOKS", "true");
+        let local = [
             ("VONAGE_NUMBER", "447700900001"),
             ("TABLE_NAME", "calls"),
-            ("AWS_EXECUTION_ENV", "AWS_Lambda_provided.al2023"),
+            unsigned,
+        ];
+        assert_eq!(AnswerConfig::from_env(&local).unwrap().metrics, None);
+        assert_eq!(EventConfig::from_env(&local).unwrap().metrics, None);
+        let deployed = [
+            ("VONAGE_NUMBER", "447700900001"),
+            ("TABLE_NAME", "calls"),
+            ("POWERTOOLS_METRICS_NAMESPACE", "VoiceHooks"),
             ("VONAGE_SIGNATURE_SECRET", "a-signature-secret-0123456789"),
         ];
-        assert!(AnswerConfig::from_env(&lambda).unwrap().metrics);
-        assert!(EventConfig::from_env(&lambda).unwrap().metrics);
+        let answer = AnswerConfig::from_env(&deployed).unwrap().metrics.unwrap();
+        assert_eq!(answer.namespace(), "VoiceHooks");
+        assert!(EventConfig::from_env(&deployed).unwrap().metrics.is_some());
+        let bad = [
+            ("TABLE_NAME", "calls"),
+            unsigned,
+            (NAMESPACE_VAR, "AWS/Lambda"),
+        ];
+        match EventConfig::from_env(&bad) {
+            Err(ConfigError::Invalid { name, .. }) => assert_eq!(name, NAMESPACE_VAR),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
@@ -828,26 +874,21 @@ mod tests {
             ("VONAGE_NUMBER", "447700900001"),
             ("BLOCKED_DESTINATIONS", ""),
         ];
-        assert!(AnswerConfig::from_env(&env).unwrap().blocked.is_empty());
+        assert!(answer_env(&env).unwrap().blocked.is_empty());
     }
 
     #[test]
     fn event_config_reads_table_and_retention() {
-        let cfg =
-            EventConfig::from_env(&[("TABLE_NAME", "calls"), ("RETENTION_DAYS", "90")]).unwrap();
+        let cfg = event_env(&[("TABLE_NAME", "calls"), ("RETENTION_DAYS", "90")]).unwrap();
         assert_eq!(
             (cfg.table_name.as_str(), cfg.retention_days),
             ("calls", Some(90))
         );
         assert!(!cfg.signature.is_signed());
-        let cfg =
-            EventConfig::from_env(&[("TABLE_NAME", "calls"), ("RETENTION_DAYS", "0")]).unwrap();
+        let cfg = event_env(&[("TABLE_NAME", "calls"), ("RETENTION_DAYS", "0")]).unwrap();
         assert_eq!(cfg.retention_days, None);
-        assert!(
-            EventConfig::from_env(&[("TABLE_NAME", "calls"), ("RETENTION_DAYS", "ninety")])
-                .is_err()
-        );
-        assert!(EventConfig::from_env(&[("RETENTION_DAYS", "1")]).is_err());
+        assert!(event_env(&[("TABLE_NAME", "calls"), ("RETENTION_DAYS", "ninety")]).is_err());
+        assert!(event_env(&[("RETENTION_DAYS", "1")]).is_err());
     }
 
     #[test]
@@ -862,15 +903,14 @@ mod tests {
         .unwrap();
         assert!(signed.is_signed());
         assert!(format!("{signed:?}").contains("max_skew: 60"), "{signed:?}");
-        assert!(!verifier(&[("VONAGE_SIGNATURE_SECRET", " ")])
-            .unwrap()
-            .is_signed());
-        assert!(verifier(&[("SIGNATURE_MAX_SKEW_SECONDS", "5m")]).is_err());
+        let unsigned = ("ALLOW_UNSIGNED_WEBHOOKS", "true");
+        let blank = verifier(&[unsigned, ("VONAGE_SIGNATURE_SECRET", " ")]).unwrap();
+        assert!(!blank.is_signed());
+        assert!(verifier(&[unsigned, ("SIGNATURE_MAX_SKEW_SECONDS", "5m")]).is_err());
     }
 
     #[test]
-    fn in_lambda_a_missing_blank_or_short_secret_stops_the_function_at_init() {
-        let lambda = ("AWS_EXECUTION_ENV", "AWS_Lambda_rust");
+    fn a_missing_blank_or_short_secret_stops_the_function_at_init_wherever_it_runs() {
         for secret in [
             None,
             Some(String::new()),
@@ -878,9 +918,9 @@ mod tests {
             Some(format!("  {}  ", "s".repeat(15))),
         ] {
             let err = match &secret {
-                None => verifier(&[lambda]).unwrap_err(),
+                None => verifier(&[("VONAGE_API_KEY", "abcd1234")]).unwrap_err(),
                 Some(secret) => {
-                    verifier(&[lambda, ("VONAGE_SIGNATURE_SECRET", secret)]).unwrap_err()
+                    verifier(&[("VONAGE_SIGNATURE_SECRET", secret.as_str())]).unwrap_err()
                 }
             };
             assert!(
@@ -888,16 +928,20 @@ mod tests {
                 "{secret:?}: {err}"
             );
         }
-        let ok = verifier(&[lambda, ("VONAGE_SIGNATURE_SECRET", &"s".repeat(16))]);
+        let ok = verifier(&[("VONAGE_SIGNATURE_SECRET", "s".repeat(16).as_str())]);
         assert!(ok.unwrap().is_signed());
     }
 
     #[test]
-    fn outside_lambda_no_secret_is_unsigned_but_a_short_one_is_still_an_error() {
-        assert!(!verifier(&[("AWS_EXECUTION_ENV", "local")])
-            .unwrap()
-            .is_signed());
-        assert!(verifier(&[("VONAGE_SIGNATURE_SECRET", "short")]).is_err());
+    fn only_allow_unsigned_webhooks_starts_without_a_secret_and_a_short_one_is_still_an_error() {
+        let unsigned = ("ALLOW_UNSIGNED_WEBHOOKS", "true");
+        assert!(!verifier(&[unsigned]).unwrap().is_signed());
+        assert!(verifier(&[("ALLOW_UNSIGNED_WEBHOOKS", "false")]).is_err());
+        assert!(verifier(&[("ALLOW_UNSIGNED_WEBHOOKS", "yes")]).is_err());
+        assert!(verifier(&[unsigned, ("VONAGE_SIGNATURE_SECRET", "short")]).is_err());
+        // The opt-out never turns a usable secret off.
+        let signed = verifier(&[unsigned, ("VONAGE_SIGNATURE_SECRET", &"s".repeat(16))]);
+        assert!(signed.unwrap().is_signed());
     }
 
     #[cfg(feature = "dynamodb")]

@@ -1,8 +1,8 @@
 //! token-fn's settings, and its private key: PEM text or a file locally, Secrets Manager in AWS.
 
 use super::{
-    https_client, in_lambda, seconds_in, value, AwsSettings, ConfigError, Env,
-    AWS_ROOT_CERTIFICATES,
+    https_client, metrics, seconds_in, value, AwsSettings, ConfigError, Env, AWS_ROOT_CERTIFICATES,
+    NAMESPACE_VAR,
 };
 use crate::token::{default_acl, parse_acl, DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS, MIN_TTL_SECONDS};
 use serde_json::Value;
@@ -10,7 +10,7 @@ use serde_json::Value;
 /// Every variable token-fn reads, besides the AWS SDK's own. Tests check that `from_env` reads
 /// exactly these and that template.yaml sets no other.
 pub const TOKEN_ENV: &[&str] = &[
-    "AWS_EXECUTION_ENV",
+    NAMESPACE_VAR,
     "VONAGE_APPLICATION_ID",
     "TABLE_NAME",
     "USER_CLAIM",
@@ -60,8 +60,8 @@ pub struct TokenConfig {
     pub acl: Value,
     pub vonage_api_url: String,
     pub private_key: KeySource,
-    /// Write CloudWatch EMF metrics to stdout: in Lambda only.
-    pub metrics: bool,
+    /// CloudWatch EMF metrics on stdout, when the stack names a namespace.
+    pub metrics: Option<crate::metrics::Metrics>,
 }
 
 impl TokenConfig {
@@ -99,7 +99,7 @@ impl TokenConfig {
             acl,
             vonage_api_url,
             private_key: key_source(env)?,
-            metrics: in_lambda(env),
+            metrics: metrics(env)?,
         })
     }
 }
@@ -229,7 +229,7 @@ mod tests {
         assert_eq!(cfg.user_claim, "sub");
         assert_eq!(cfg.vonage_api_url, "https://api.nexmo.com");
         assert_eq!(cfg.private_key, KeySource::File("private.key".into()));
-        assert!(!cfg.metrics);
+        assert_eq!(cfg.metrics, None);
     }
 
     #[test]

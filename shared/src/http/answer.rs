@@ -29,8 +29,8 @@ pub async fn handle_answer(
         (Ok(answer), Some(ledger)) => Ok(count(cfg, ledger, answer).await),
         (result, _) => result,
     };
-    if cfg.metrics {
-        metrics(&result).emit();
+    if let Some(sink) = &cfg.metrics {
+        sink.emit(&metrics(&result));
     }
     Ok(match result {
         Ok(answer) => {

@@ -30,9 +30,9 @@ pub async fn handle_event(
             let error = redact(&e.to_string());
             let status = status(&e).as_u16();
             tracing::warn!(status, error, body, "VOICE EVENT rejected: {error}");
-            if cfg.metrics {
+            if let Some(sink) = &cfg.metrics {
                 let emf = Emf::new("event").dimension("Result", "rejected");
-                error_metrics(events(emf), &e).emit();
+                sink.emit(&error_metrics(events(emf), &e));
             }
             return Ok(error_response(&e));
         }
@@ -56,8 +56,8 @@ pub async fn handle_event(
         }
         Err(_) => Ok(()),
     };
-    if cfg.metrics {
-        metrics(&event, &recorded, charged.as_ref().err(), latency).emit();
+    if let Some(sink) = &cfg.metrics {
+        sink.emit(&metrics(&event, &recorded, charged.as_ref().err(), latency));
     }
     match recorded {
         Ok(recorded) => {

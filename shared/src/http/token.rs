@@ -47,8 +47,8 @@ pub async fn handle_token(
     req: Request,
 ) -> Result<Response<Body>, lambda_http::Error> {
     let result = issue(cfg, minter, directory, &req).await;
-    if cfg.metrics {
-        metrics(&result).emit();
+    if let Some(sink) = &cfg.metrics {
+        sink.emit(&metrics(&result));
     }
     Ok(match result {
         Ok(issued) => {
