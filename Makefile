@@ -90,7 +90,7 @@ bench: tools
 	cargo build --locked --release -p token-fn
 	cargo build --locked --profile tools -p devtools --bin bench
 	scripts/dynamodb-local.sh -- target/tools/bench target/release/answer-fn target/release/event-fn $(VENV)/bin/python target/release/token-fn
-	cargo bench -p shared --features dynamodb,test-util --bench hot_paths
+	cargo bench --locked -p shared --features dynamodb,test-util --bench hot_paths
 
 # Each fuzz target for FUZZ_SECONDS (default 60). cargo-fuzz is installed into .tools/; the
 # machine's stable toolchain runs it with RUSTC_BOOTSTRAP=1 (it needs -Z sanitizer flags).
@@ -123,6 +123,7 @@ test: tools
 	$(MAKE) --no-print-directory lint
 	$(VENV)/bin/python scripts/test_lint_template.py
 	$(VENV)/bin/python scripts/test_token_stack.py
+	$(VENV)/bin/python scripts/test_scripts.py
 
 # sam validate and cfn-lint check the SAM template as written; lint_template.py translates it
 # with the SAM translator first and lints the CloudFormation that would really be deployed.
@@ -141,9 +142,9 @@ build: tools arm64
 	cargo lambda build --locked --release --arm64 --output-format zip -p token-fn
 	@ls -l target/lambda/*/bootstrap.zip
 
-# sam build's cargo-lambda builder takes no flags from the template, so `cargo fetch --locked`
-# first: it fails if Cargo.lock is not exactly what the manifests need, and sam build then
-# compiles that lock file as it is.
+# sam build runs cargo-lambda, which compiles with --locked ([workspace.metadata.lambda.build]
+# in Cargo.toml); `cargo fetch --locked` first downloads what it needs and fails early when
+# Cargo.lock is not exactly what the manifests need.
 deploy: tools arm64
 	cargo fetch --locked
 	sam build

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 source scripts/local-env.sh
 port="${PORT:-9000}"
 # token-fn starts with the application's private.key when there is one, else with a key made
-# for local use; /token answers 401 here either way (no JWT authorizer runs locally).
+# for local use; /token answers 401 here (no JWT authorizer runs locally).
 export VONAGE_APPLICATION_ID="${VONAGE_APPLICATION_ID:-00000000-0000-0000-0000-000000000000}"
 if [[ -z "${VONAGE_PRIVATE_KEY:-}${VONAGE_PRIVATE_KEY_FILE:-}${VONAGE_PRIVATE_KEY_SECRET:-}" ]]; then
   if [[ -f private.key ]]; then
@@ -25,19 +25,6 @@ exec scripts/dynamodb-local.sh --db-path .dynamodb --port "$DYNAMODB_PORT" -- ba
   start_watch "$0"
   trap stop_watch EXIT
   trap "exit 130" INT TERM
-  cat <<MSG
-
-voice-hooks is serving (functions compile on their first request):
-  answer webhook  GET|POST http://127.0.0.1:$0/voice/answer
-  event webhook   GET|POST http://127.0.0.1:$0/voice/event  (POST only once signed)
-  token           POST     http://127.0.0.1:$0/token  (401 here: only API Gateway'"'"'s JWT authorizer
-                           vouches for a user; `make token USER=alice` mints one locally)
-  VONAGE_NUMBER=$VONAGE_NUMBER  TABLE_NAME=$TABLE_NAME  DynamoDB Local $AWS_ENDPOINT_URL_DYNAMODB
-
-Try:
-  curl "http://127.0.0.1:$0/voice/answer?to=447700900000&from_user=Alice&uuid=u1&conversation_uuid=CON-1"
-
-Ctrl-C stops everything.
-MSG
+  scripts/banner.sh "$0"
   wait "$WATCH_PID"
 ' "$port"
