@@ -13,13 +13,13 @@ import sys
 from lint_template import translate
 
 TWO_WEBHOOK_STACK = {
-    "AlarmEmailSubscription", "AlarmTopic", "AnswerFunction", "AnswerFunctionAnswerGetPermission",
+    "AlarmEmailSubscription", "AlarmTopic", "AnswerFunction",
     "AnswerFunctionAnswerPostPermission", "AnswerFunctionRole", "AnswerLogGroup", "Api",
     "ApiAccessLogGroup", "ApiApiGatewayDefaultStage", "CallsTable", "Dashboard",
     "DynamoDbThrottlingAlarm", "EventErrorsAlarm", "EventFunction", "EventFunctionEventPostPermission",
     "EventFunctionRole", "EventLogGroup", "RefusedCallsSpikeAlarm", "SpendPerHourAlarm",
 }
-WEBHOOK_ROUTES = {("GET", "/voice/answer"), ("POST", "/voice/answer"), ("POST", "/voice/event")}
+WEBHOOK_ROUTES = {("POST", "/voice/answer"), ("POST", "/voice/event")}
 NO_VALUE = object()
 
 

@@ -133,7 +133,7 @@ async fn both_published_answer_requests_are_answered() {
 }
 
 #[tokio::test]
-async fn a_signed_answer_request_is_checked_before_anything_is_decided() {
+async fn a_signed_deployment_takes_answers_by_post_only_each_body_bound_to_its_token() {
     const SECRET: &str = "test-secret-for-signed-webhooks";
     let vars = Vars::new(&[
         ("VONAGE_NUMBER", "447700900001"),
@@ -144,26 +144,48 @@ async fn a_signed_answer_request_is_checked_before_anything_is_decided() {
             "aaaaaaaa-bbbb-cccc-dddd-0123456789ab",
         ),
     ]);
-    let request = || {
-        ApiGw::new("GET", ANSWER)
-            .query("to", TUTORIAL_NUMBER)
-            .query("from_user", "Alice")
-    };
-    let (status, _) = call_with(&vars, request().request()).await;
-    assert_eq!(status, 401);
-
-    // Vonage signs GET webhooks too; there is no body, so no payload_hash to check.
-    let mut claims = vonage_claims(b"", "abcd1234", "aaaaaaaa-bbbb-cccc-dddd-0123456789ab");
-    claims.as_object_mut().unwrap().remove("payload_hash");
-    let signed = request().header("authorization", &bearer(SECRET, &claims));
-    let (status, ncco) = call_with(&vars, signed.request()).await;
+    let body = json!({"to": TUTORIAL_NUMBER, "from_user": "Alice", "conversation_uuid": "CON-1"})
+        .to_string();
+    let claims = vonage_claims(
+        body.as_bytes(),
+        "abcd1234",
+        "aaaaaaaa-bbbb-cccc-dddd-0123456789ab",
+    );
+    let token = bearer(SECRET, &claims);
+    // Unsigned: refused before anything is decided.
+    let unsigned = ApiGw::new("POST", ANSWER).json(body.clone());
+    assert_eq!(call_with(&vars, unsigned.request()).await.0, 401);
+    // Signed as Vonage signs a POST answer: answered.
+    let posted = ApiGw::new("POST", ANSWER)
+        .json(body)
+        .header("authorization", &token);
+    let (status, ncco) = call_with(&vars, posted.request()).await;
     assert_eq!(status, 200);
     assert_eq!(ncco[1]["endpoint"][0]["number"], TUTORIAL_NUMBER);
 
-    // A POST body under a token without payload_hash could be any body: refused.
-    let body = json!({"to": TUTORIAL_NUMBER, "from_user": "Alice"}).to_string();
-    let posted = ApiGw::new("POST", ANSWER)
-        .json(body)
-        .header("authorization", &bearer(SECRET, &claims));
-    assert_eq!(call_with(&vars, posted.request()).await.0, 401);
+    // The same token replayed with another caller's name: its payload_hash no longer matches.
+    let victim =
+        json!({"to": TUTORIAL_NUMBER, "from_user": "victim", "conversation_uuid": "CON-2"});
+    let replayed = ApiGw::new("POST", ANSWER)
+        .json(victim.to_string())
+        .header("authorization", &token);
+    assert_eq!(call_with(&vars, replayed.request()).await.0, 401);
+
+    // A GET's query is covered by no signature: even with a valid token, a 405 that says
+    // which setting to change.
+    let mut no_body = vonage_claims(b"", "abcd1234", "aaaaaaaa-bbbb-cccc-dddd-0123456789ab");
+    no_body.as_object_mut().unwrap().remove("payload_hash");
+    let by_get = ApiGw::new("GET", ANSWER)
+        .query("to", TUTORIAL_NUMBER)
+        .query("from_user", "victim")
+        .header("authorization", &bearer(SECRET, &no_body));
+    let (status, body) = call_with(&vars, by_get.request()).await;
+    assert_eq!(status, 405, "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("Answer URL's HTTP method to POST"),
+        "{body}"
+    );
 }

@@ -77,3 +77,19 @@ async fn with_dynamodb_frozen_or_stopped_the_answer_still_comes_within_two_secon
     local.kill();
     answers_in_time(&ledger, "stopped", &mut call).await;
 }
+
+#[tokio::test]
+async fn limits_fail_open_never_connects_uncounted_on_an_error_dynamodb_will_repeat() {
+    // A table that does not exist: DynamoDB answers at once, and will answer the same until
+    // someone fixes the stack. That is no outage to ride out: the call is refused.
+    let ledger = Ledger::new(ledger_client(&ProcessEnv, None).unwrap(), "no-such-table");
+    let cfg = answer_config(
+        "no-such-table",
+        &[
+            ("MAX_CALLS_PER_USER_PER_DAY", "100"),
+            ("LIMITS_FAIL_OPEN", "true"),
+        ],
+    );
+    let ncco = answer_call(&cfg, &ledger, "alice", "447700900000", "CON-missing").await;
+    assert_eq!(ncco, json!([{"action": "talk", "text": TRY_LATER_TEXT}]));
+}

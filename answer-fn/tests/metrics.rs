@@ -9,14 +9,14 @@ use shared::testkit::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_answer-fn");
 
+/// An app user's answer request, by POST as a signed deployment takes it; signed unless not.
 fn answer_request(to: &str, conversation: &str, signed: bool) -> Vec<u8> {
-    let mut request = ApiGw::new("GET", ANSWER)
-        .query("to", to)
-        .query("from_user", "Alice")
-        .query("conversation_uuid", conversation);
+    let body = serde_json::json!({"to": to, "from_user": "alice@example.com",
+        "conversation_uuid": conversation})
+    .to_string();
+    let mut request = ApiGw::new("POST", ANSWER).json(body.clone());
     if signed {
-        let mut claims = vonage_claims(b"", "abcd1234", APPLICATION_ID);
-        claims.as_object_mut().unwrap().remove("payload_hash");
+        let claims = vonage_claims(body.as_bytes(), "abcd1234", APPLICATION_ID);
         request = request.header("authorization", &bearer(SECRET, &claims));
     }
     request.event().to_string().into_bytes()
@@ -49,10 +49,16 @@ async fn each_answer_writes_one_valid_emf_document_by_decision_and_reason() {
     );
     for document in &documents {
         assert!(
-            !document.contains("447700900000") && !document.contains("Alice"),
+            !document.contains("447700900000") && !document.contains("alice"),
             "{document}"
         );
     }
+    // The logs name the user by pseudonym only: user names are personal data.
+    assert!(!stdout.contains("alice"), "{stdout}");
+    assert!(
+        stdout.contains(&shared::phone::pseudonym("alice@example.com")),
+        "{stdout}"
+    );
 }
 
 #[tokio::test]

@@ -550,8 +550,18 @@ pub async fn check_ledger(
             calls += usage.calls.parse::<i128>().map_err(|e| e.to_string())?;
             seconds += scaled(&usage.seconds).ok_or("seconds")?;
             spend += scaled(&usage.spend).ok_or("spend")?;
-            counted.extend(usage.counted);
-            charged.extend(usage.charged);
+        }
+        // The call log: one entry per call counted, and the leg and price once it is charged.
+        for call in store
+            .ledger()
+            .history(user, 1000)
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            if call.price.is_some() {
+                charged.extend(call.leg);
+            }
+            counted.insert(call.conversation_uuid);
         }
         let lost = want.calls.difference(&counted).count() + want.legs.difference(&charged).count();
         let sent_calls = want.calls.len() as i128;

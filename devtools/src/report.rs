@@ -1,5 +1,5 @@
-//! `make calls USER=alice`: an app user's calls, newest first (one Query of the `Calls`
-//! index), and their days' totals from the ledger.
+//! `make calls USER=alice`: an app user's calls, newest first (one Query of their call log),
+//! and their days' totals from the ledger.
 
 use shared::phone::mask;
 use shared::store::usage::Ledger;
@@ -12,27 +12,24 @@ pub const HISTORY_LIMIT: i32 = 50;
 /// The user's calls and the totals of the days they fall on, as plain text tables.
 pub async fn user_calls(ledger: &Ledger, user: &str) -> Result<String, StoreError> {
     let rows = ledger.history(user, HISTORY_LIMIT).await?;
-    let mut out = String::from(
-        "ANSWERED                  TO               STATUS      OUTCOME     DURATION  PRICE\n",
-    );
+    let mut out =
+        String::from("ANSWERED                  TO               OUTCOME     DURATION  PRICE\n");
     let mut days = BTreeSet::new();
-    for row in &rows {
-        let leg = &row.leg;
+    for call in &rows {
         out += &format!(
-            "{:<25} {:<16} {:<11} {:<11} {:<9} {}\n",
-            row.answered_at,
-            leg.to.as_deref().map(mask).unwrap_or_else(|| "-".into()),
-            leg.status,
-            leg.outcome.as_deref().unwrap_or("-"),
-            leg.duration.as_deref().unwrap_or("-"),
-            leg.price.as_deref().unwrap_or("-"),
+            "{:<25} {:<16} {:<11} {:<9} {}\n",
+            call.answered_at,
+            mask(&call.to),
+            call.outcome.as_deref().unwrap_or("-"),
+            call.duration.as_deref().unwrap_or("-"),
+            call.price.as_deref().unwrap_or("-"),
         );
-        if let Some(day) = row.answered_at.get(..10) {
+        if let Some(day) = call.answered_at.get(..10) {
             days.insert(day.to_string());
         }
     }
     if rows.is_empty() {
-        out += &format!("(no charged calls for {user})\n");
+        out += &format!("(no calls for {user})\n");
     }
     out += "\nDAY          CALLS  SECONDS  SPEND\n";
     for day in days.iter().rev() {

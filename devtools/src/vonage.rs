@@ -3,7 +3,9 @@
 //! It checks what Vonage would: an `Authorization: Bearer` application token, RS256 under the
 //! application's public key, with exactly `application_id`, `iat`, `exp`, `jti` (no `sub`, no
 //! `acl`); a JSON body with `name` and `display_name`. Names are unique, as at Vonage: a second
-//! create of a name answers 409 `user:error:duplicate-name`. It can be told to fail (`down`).
+//! create of a name answers 409 `user:error:duplicate-name`. A user keeps the
+//! `properties.custom_data` it was created with, and `GET /v1/users/{id}` returns it (the
+//! list by name does not). It can be told to fail (`down`).
 
 use crate::http::{response, serve};
 use bytes::Bytes;
@@ -20,8 +22,8 @@ use tokio::net::TcpListener;
 struct State {
     public_key: Vec<u8>,
     application_id: String,
-    /// name → (id, display_name)
-    users: Mutex<BTreeMap<String, (String, String)>>,
+    /// name → (id, display_name, custom_data)
+    users: Mutex<BTreeMap<String, (String, String, Value)>>,
     requests: AtomicUsize,
     creates: AtomicUsize,
     refused: Mutex<Vec<String>>,
@@ -79,14 +81,20 @@ impl UsersStandIn {
         let users = self.state.users.lock().expect("users");
         users
             .iter()
-            .map(|(n, (id, _))| (n.clone(), id.clone()))
+            .map(|(n, (id, _, _))| (n.clone(), id.clone()))
             .collect()
     }
 
     /// The display name Vonage was given for `name`.
     pub fn display_name(&self, name: &str) -> Option<String> {
         let users = self.state.users.lock().expect("users");
-        users.get(name).map(|(_, display)| display.clone())
+        users.get(name).map(|(_, display, _)| display.clone())
+    }
+
+    /// The custom data the user `name` was created with.
+    pub fn custom_data(&self, name: &str) -> Option<Value> {
+        let users = self.state.users.lock().expect("users");
+        users.get(name).map(|(_, _, data)| data.clone())
     }
 
     /// Requests it refused as malformed or unauthorised, with why: a correct client has none.
@@ -94,10 +102,16 @@ impl UsersStandIn {
         self.state.refused.lock().expect("refused").clone()
     }
 
-    /// Adds a user as if created earlier (by the Vonage CLI, or a request that died after).
+    /// Adds a user as if made by hand earlier (the Vonage CLI, the dashboard): no custom data.
     pub fn add_user(&self, name: &str, id: &str) {
+        self.add_user_with(name, id, Value::Null);
+    }
+
+    /// Adds a user as if created earlier with `custom_data` (by token-fn, in a request that
+    /// died before it could remember the user).
+    pub fn add_user_with(&self, name: &str, id: &str, custom_data: Value) {
         let mut users = self.state.users.lock().expect("users");
-        users.insert(name.into(), (id.into(), name.into()));
+        users.insert(name.into(), (id.into(), name.into(), custom_data));
     }
 
     /// While `true`, every request answers 503.
@@ -182,7 +196,11 @@ async fn handle(request: Request<Incoming>, state: Arc<State>) -> Response<Full<
                 );
             }
             let id = format!("USR-{}", shared::token::jti().unwrap_or_default());
-            users.insert(name.to_string(), (id.clone(), display.to_string()));
+            let custom_data = user["properties"]["custom_data"].clone();
+            users.insert(
+                name.to_string(),
+                (id.clone(), display.to_string(), custom_data),
+            );
             state.creates.fetch_add(1, Ordering::SeqCst);
             response(
                 201,
@@ -197,7 +215,7 @@ async fn handle(request: Request<Incoming>, state: Arc<State>) -> Response<Full<
             let users = state.users.lock().expect("users");
             let found: Vec<Value> = users
                 .get(name)
-                .map(|(id, display)| json!({ "id": id, "name": name, "display_name": display }))
+                .map(|(id, display, _)| json!({ "id": id, "name": name, "display_name": display }))
                 .into_iter()
                 .collect();
             response(
@@ -206,6 +224,28 @@ async fn handle(request: Request<Incoming>, state: Arc<State>) -> Response<Full<
                 json!({ "page_size": 10, "_embedded": { "users": found }, "_links": {} })
                     .to_string(),
             )
+        }
+        (Method::GET, path) if path.starts_with("/v1/users/") => {
+            let id = &path["/v1/users/".len()..];
+            let users = state.users.lock().expect("users");
+            match users.iter().find(|(_, (user_id, _, _))| user_id == id) {
+                Some((name, (id, display, data))) => {
+                    let mut user = json!({ "id": id, "name": name, "display_name": display });
+                    if !data.is_null() {
+                        user["properties"] = json!({ "custom_data": data });
+                    }
+                    response(
+                        200,
+                        &[("content-type", "application/json")],
+                        user.to_string(),
+                    )
+                }
+                None => response(
+                    404,
+                    &[("content-type", "application/json")],
+                    json!({"title": "Not found", "code": "user:error:not-found"}).to_string(),
+                ),
+            }
         }
         (method, path) => refuse(404, format!("{method} {path} is not part of the Users API")),
     }

@@ -3,7 +3,6 @@
 
 use serde_yaml::Value;
 use shared::config::{ANSWER_ENV, EVENT_ENV, NAMESPACE_VAR, SIGNATURE_ENV, TOKEN_ENV};
-use shared::store::keys::{CALLS_INDEX, CALLS_PK, CALLS_SK};
 use shared::store::{EXPIRES_AT, PK, SK};
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -76,13 +75,13 @@ fn set(items: &[(&str, &str)]) -> BTreeSet<(String, String)> {
 }
 
 #[test]
-fn answer_takes_get_and_post_and_events_come_by_post_only() {
+fn answers_and_events_come_by_post_only() {
     let t = template();
+    // A GET's query is not covered by Vonage's signature.
     assert_eq!(
         routes(resource(&t, "AnswerFunction")),
-        set(&[("GET", "/voice/answer"), ("POST", "/voice/answer")])
+        set(&[("POST", "/voice/answer")])
     );
-    // A GET's query is not covered by Vonage's signature.
     assert_eq!(
         routes(resource(&t, "EventFunction")),
         set(&[("POST", "/voice/event")])
@@ -173,20 +172,9 @@ fn the_table_key_schema_and_ttl_are_the_ones_the_store_uses() {
         [(PK, "HASH"), (SK, "RANGE")]
     );
     let attributes = name_pairs(&p["AttributeDefinitions"], "AttributeType");
-    assert_eq!(
-        attributes,
-        [(PK, "S"), (SK, "S"), (CALLS_PK, "S"), (CALLS_SK, "S")]
-    );
-    // The one index the ledger and the history use, with the keys the store writes: one, so
-    // that an existing stack can add it in one update.
-    let indexes = p["GlobalSecondaryIndexes"].as_sequence().unwrap();
-    assert_eq!(indexes.len(), 1);
-    assert_eq!(indexes[0]["IndexName"], CALLS_INDEX);
-    assert_eq!(
-        name_pairs(&indexes[0]["KeySchema"], "KeyType"),
-        [(CALLS_PK, "HASH"), (CALLS_SK, "RANGE")]
-    );
-    assert_eq!(indexes[0]["Projection"]["ProjectionType"], "ALL");
+    assert_eq!(attributes, [(PK, "S"), (SK, "S")]);
+    // Every lookup is by key: no index to keep consistent or to pay for.
+    assert!(p["GlobalSecondaryIndexes"].is_null());
     assert_eq!(p["TimeToLiveSpecification"]["AttributeName"], EXPIRES_AT);
     assert_eq!(p["BillingMode"], "PAY_PER_REQUEST");
     assert_eq!(
@@ -222,27 +210,32 @@ fn actions(statement: &Value) -> Vec<&str> {
 #[test]
 fn each_function_touches_the_table_only_with_the_calls_it_makes() {
     let t = template();
-    // The event webhook: transition put, leg update, ledger charge; the owner lookup on one
-    // index.
+    let leading = |statement: &Value| -> Vec<String> {
+        statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|k| k.as_str().unwrap().to_string())
+            .collect()
+    };
+    // The event webhook: transition put, leg update, ledger charge; and reading a call's
+    // owner item (OWNER# items only).
     let event = statements(&t, "EventFunction");
     assert_eq!(event.len(), 2);
     assert_eq!(
         actions(&event[0]),
         ["dynamodb:PutItem", "dynamodb:UpdateItem"]
     );
-    assert_eq!(actions(&event[1]), ["dynamodb:Query"]);
-    let index = format!("{:?}", event[1]["Resource"]);
-    assert!(index.contains("${CallsTable.Arn}/index/Calls"), "{index}");
-    // The answer webhook: the ledger's conditional update and the call item, USER# items only.
+    assert_eq!(actions(&event[1]), ["dynamodb:GetItem"]);
+    assert_eq!(leading(&event[1]), ["OWNER#*"]);
+    // The answer webhook: the ledger's transaction, on USER# and OWNER# items only.
     let answer = statements(&t, "AnswerFunction");
     assert_eq!(answer.len(), 1);
     assert_eq!(
         actions(&answer[0]),
         ["dynamodb:UpdateItem", "dynamodb:PutItem"]
     );
-    let leading = &answer[0]["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"];
-    assert_eq!(leading.as_sequence().unwrap().len(), 1);
-    assert_eq!(leading[0], "USER#*");
+    assert_eq!(leading(&answer[0]), ["USER#*", "OWNER#*"]);
     let answer_env = &resource(&t, "AnswerFunction")["Properties"]["Environment"]["Variables"];
     assert_eq!(reference(&answer_env["TABLE_NAME"]), "CallsTable");
     for (variable, parameter) in [
@@ -437,6 +430,7 @@ fn the_dashboard_shows_what_the_functions_emit_and_every_alarm_notifies_the_topi
         "LegPrice",
         "DynamoDbLatency",
         "Tokens",
+        "UnownedLegs",
     ];
     for widget in widgets {
         for metric in widget["properties"]["metrics"].as_array().unwrap() {

@@ -1,6 +1,8 @@
 //! The per-user ledger against DynamoDB Local, through both webhooks' handlers: the tutorial
 //! call costs Alice one call, 5 seconds and its price, whatever the order of the events, the
-//! redeliveries and the concurrency; the daily limits refuse the call that would exceed them.
+//! redeliveries and the concurrency; the daily limits refuse the call that would exceed them;
+//! a phone leg no app user placed is answered at once and charged to nobody; and no item grows
+//! with the traffic.
 
 use serde_json::{json, Value};
 use shared::answer::LIMIT_TEXT;
@@ -9,8 +11,8 @@ use shared::store::admin::DayUsage;
 use shared::store::usage::Ledger;
 use shared::store::Store;
 use shared::testkit::{
-    answer_call, answer_config, local_store, post, send, trim_zeros, tutorial_call, CONVERSATION,
-    EVENT, PHONE_LEG,
+    answer_call, answer_config, local_store, post, scan_all, send, trim_zeros, tutorial_call,
+    CONVERSATION, EVENT, PHONE_LEG,
 };
 use shared::usage::day_of;
 
@@ -74,13 +76,17 @@ async fn the_tutorial_call_costs_alice_one_call_five_seconds_and_its_price() {
         usage(store.ledger(), "Alice").await,
         ("1".into(), "5".into(), "0.00833333".into())
     );
-    // The call is in Alice's history, with its outcome, duration and price.
+    // The call is in Alice's call log, with its outcome, duration and price.
     let history = store.ledger().history("Alice", 10).await.unwrap();
     assert_eq!(history.len(), 1);
-    assert_eq!(history[0].leg.uuid, PHONE_LEG);
-    assert_eq!(history[0].leg.to.as_deref(), Some(TUTORIAL_TO));
-    assert_eq!(history[0].leg.price.as_deref(), Some("0.00833333"));
-    assert!(history[0].answered_at.starts_with(&today()));
+    let call = &history[0];
+    assert_eq!(call.conversation_uuid, CONVERSATION);
+    assert_eq!(call.leg.as_deref(), Some(PHONE_LEG));
+    assert_eq!(call.to, TUTORIAL_TO);
+    assert_eq!(call.outcome.as_deref(), Some("answered"));
+    assert_eq!(call.duration.as_deref(), Some("5"));
+    assert_eq!(call.price.as_deref(), Some("0.00833333"));
+    assert!(call.answered_at.starts_with(&today()));
 }
 
 #[tokio::test]
@@ -275,82 +281,149 @@ async fn calls_nobody_placed_from_the_app_are_not_counted() {
 }
 
 #[tokio::test]
-async fn a_fresh_completed_leg_whose_call_is_not_found_yet_is_a_503_to_retry() {
+async fn a_phone_leg_of_a_call_no_app_user_placed_is_answered_at_once_and_charged_to_nobody() {
+    // A call made with the Voice API, or connected uncounted while the ledger was down: its
+    // phone leg completes seconds ago, and no owner item names its conversation.
     let store = local_store().await;
-    let now = Timestamp::now();
-    let completed = json!({"uuid": "phone-fresh", "conversation_uuid": "CON-fresh",
+    let completed = json!({"uuid": "phone-api", "conversation_uuid": "CON-api",
         "status": "completed", "direction": "outbound", "duration": "5", "price": "0.00833333",
-        "to": TUTORIAL_TO, "timestamp": now.as_str()});
+        "to": TUTORIAL_TO, "timestamp": Timestamp::now().as_str()});
     let (status, response) = send(&store, post(EVENT, &completed.to_string())).await;
-    assert_eq!(status, 503, "{response}");
-    // Once the call item is there (as the index catches up), the redelivery charges it.
+    assert_eq!((status, response), (200, json!({"result": "stored"})));
+    let (status, _) = send(&store, post(EVENT, &completed.to_string())).await;
+    assert_eq!(status, 200);
+    // Stored, its leg as sent; nothing in any user's ledger.
+    let conversation = store.conversation("CON-api").await.unwrap();
+    assert_eq!(conversation.legs[0].price.as_deref(), Some("0.00833333"));
+    for item in scan_all(&store).await {
+        let pk = item["pk"].as_s().unwrap();
+        assert!(pk.starts_with("CONV#"), "only the call's own items: {pk}");
+    }
+}
+
+#[tokio::test]
+async fn the_end_of_a_phone_leg_just_answered_finds_its_caller_at_once() {
+    // The owner item is read strongly consistent: no grace period, no retry needed.
+    let store = local_store().await;
     let cfg = answer_config(store.table(), &[]);
-    answer_call(&cfg, store.ledger(), "dana", TUTORIAL_TO, "CON-fresh").await;
-    deliver(&store, &completed.to_string()).await;
+    for i in 0..20 {
+        let tag = format!("quick-{i}");
+        answer_call(
+            &cfg,
+            store.ledger(),
+            "erin",
+            TUTORIAL_TO,
+            &format!("CON-{tag}"),
+        )
+        .await;
+        let completed = &tutorial_as(&tag)[3];
+        let (status, _) = send(&store, post(EVENT, completed)).await;
+        assert_eq!(status, 200);
+    }
+    assert_eq!(usage(store.ledger(), "erin").await.0, "20");
+    assert_eq!(usage(store.ledger(), "erin").await.1, "100");
+}
+
+#[tokio::test]
+async fn a_leg_that_never_connected_is_the_calls_outcome_and_costs_nothing() {
+    let store = local_store().await;
+    let cfg = answer_config(store.table(), &[]);
+    answer_call(&cfg, store.ledger(), "fay", TUTORIAL_TO, "CON-busy").await;
+    let leg = |status: &str, at: &str, extra: Value| {
+        let mut body = json!({"uuid": "phone-busy", "conversation_uuid": "CON-busy",
+            "status": status, "direction": "outbound", "to": TUTORIAL_TO, "timestamp": at});
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        body.to_string()
+    };
+    // The completed event first, then the busy it followed: the call log says busy.
+    deliver(
+        &store,
+        &leg(
+            "completed",
+            "2026-01-01T10:00:06.000Z",
+            json!({"duration": "0", "price": "0"}),
+        ),
+    )
+    .await;
+    deliver(&store, &leg("busy", "2026-01-01T10:00:05.000Z", json!({}))).await;
+    let call = &store.ledger().history("fay", 10).await.unwrap()[0];
+    assert_eq!(call.outcome.as_deref(), Some("busy"));
     assert_eq!(
-        usage(store.ledger(), "dana").await,
-        ("1".into(), "5".into(), "0.00833333".into())
+        (call.duration.as_deref(), call.price.as_deref()),
+        (Some("0"), Some("0"))
+    );
+    assert_eq!(
+        usage(store.ledger(), "fay").await,
+        ("1".into(), "0".into(), "0".into())
     );
 }
 
 #[tokio::test]
-async fn a_table_from_before_the_ledger_gets_its_index_from_create_table() {
-    use aws_sdk_dynamodb::types::{
-        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-    };
-    let table = format!("before-ledger-{}", std::process::id());
-    let store = Store::from_env(&shared::config::EventConfig::unsigned(&table)).unwrap();
-    let key = |name: &str, kind| {
-        KeySchemaElement::builder()
-            .attribute_name(name)
-            .key_type(kind)
-            .build()
-            .unwrap()
-    };
-    let attr = |name: &str| {
-        AttributeDefinition::builder()
-            .attribute_name(name)
-            .attribute_type(ScalarAttributeType::S)
-            .build()
-            .unwrap()
-    };
-    store
-        .client()
-        .create_table()
-        .table_name(&table)
-        .billing_mode(BillingMode::PayPerRequest)
-        .key_schema(key("pk", KeyType::Hash))
-        .key_schema(key("sk", KeyType::Range))
-        .attribute_definitions(attr("pk"))
-        .attribute_definitions(attr("sk"))
-        .send()
-        .await
-        .unwrap();
-    store.create_table().await.unwrap();
-    store.create_table().await.unwrap();
-    let described = store
-        .client()
-        .describe_table()
-        .table_name(&table)
-        .send()
-        .await
-        .unwrap();
-    let indexes: Vec<_> = described
-        .table()
-        .unwrap()
-        .global_secondary_indexes()
-        .iter()
-        .filter_map(|i| i.index_name())
-        .collect();
-    assert_eq!(indexes, ["Calls"]);
-    // And the ledger works on it.
-    let cfg = answer_config(&table, &[]);
-    answer_call(&cfg, store.ledger(), "Alice", TUTORIAL_TO, CONVERSATION).await;
-    for (_, body) in tutorial_call() {
-        deliver(&store, &body).await;
+async fn no_ledger_item_grows_with_the_calls_or_their_ids() {
+    let store = local_store().await;
+    let cfg = answer_config(store.table(), &[]);
+    // Sixty calls with the longest ids the webhooks take, each charged and redelivered.
+    let long = |i: usize, what: &str| format!("{what}-{i:03}-{}", "x".repeat(116));
+    for i in 0..60 {
+        let (conversation, leg) = (long(i, "CON"), long(i, "phone"));
+        for _ in 0..2 {
+            answer_call(&cfg, store.ledger(), "gus", TUTORIAL_TO, &conversation).await;
+            let completed = tutorial_call()[3]
+                .1
+                .replace(CONVERSATION, &conversation)
+                .replace(PHONE_LEG, &leg);
+            deliver(&store, &completed).await;
+        }
     }
     assert_eq!(
-        usage(store.ledger(), "Alice").await,
-        ("1".into(), "5".into(), "0.00833333".into())
+        usage(store.ledger(), "gus").await,
+        ("60".into(), "300".into(), "0.4999998".into())
     );
+    // The day holds its three sums and nothing that grows; every item stays small.
+    for item in scan_all(&store).await {
+        let sk = item["sk"].as_s().unwrap();
+        if sk.starts_with("DAY#") {
+            let mut names: Vec<&str> = item.keys().map(String::as_str).collect();
+            names.sort_unstable();
+            assert_eq!(names, ["calls", "pk", "seconds", "sk", "spend"]);
+        }
+        let size: usize = item
+            .iter()
+            .map(|(k, v)| k.len() + format!("{v:?}").len())
+            .sum();
+        assert!(size < 2048, "{sk}: {size} bytes");
+    }
+}
+
+#[tokio::test]
+async fn an_answer_request_with_an_id_too_long_for_a_key_is_a_400_that_writes_nothing() {
+    let store = local_store().await;
+    let cfg = answer_config(store.table(), &[]);
+    for (key, value) in [
+        ("conversation_uuid", "c".repeat(8192)),
+        ("uuid", "u".repeat(129)),
+        ("conversation_uuid", "CON-1#DAY#2026-01-01".to_string()),
+        ("from_user", "a".repeat(257)),
+        ("from_user", "alice\nbob".to_string()),
+    ] {
+        let mut query = vec![
+            ("from_user", "alice".to_string()),
+            ("to", TUTORIAL_TO.to_string()),
+            ("conversation_uuid", "CON-ok".to_string()),
+        ];
+        query.retain(|(k, _)| *k != key);
+        query.push((key, value));
+        let pairs: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let res = shared::http::answer::handle_answer(
+            &cfg,
+            Some(store.ledger()),
+            shared::testkit::get(shared::testkit::ANSWER, &pairs),
+        )
+        .await
+        .unwrap();
+        assert_eq!(res.status(), 400, "{key}");
+    }
+    assert_eq!(shared::testkit::item_count(&store).await, 0);
 }

@@ -57,6 +57,9 @@ fn benches(c: &mut Criterion) {
     let params = shared::http::params(&req).unwrap();
     let event = CallEvent::from_params(&params).unwrap();
     let stored = Ok(shared::store::Recorded::New);
+    let charged = Ok(shared::http::event::Ledgered::Settled(
+        shared::store::usage::Settled::Charged,
+    ));
     c.bench_function(
         "event: EMF metrics document for a stored completed leg",
         |b| {
@@ -64,7 +67,7 @@ fn benches(c: &mut Criterion) {
                 let emf = shared::http::event::metrics(
                     black_box(&event),
                     &stored,
-                    None,
+                    &charged,
                     std::time::Duration::from_micros(700),
                 );
                 emf.document("VoiceHooks", 1_700_000_000_000)

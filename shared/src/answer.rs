@@ -7,7 +7,7 @@
 use crate::config::{longest_match, AnswerConfig};
 use crate::error::Error;
 use crate::ncco::{Action, Connect, Endpoint, Ncco, Talk};
-use crate::params::{kind_of, opt_str, Params};
+use crate::params::{id, kind_of, opt_str, user, Params};
 use crate::phone::{mask, NumberError, E164};
 use serde_json::{Map, Value};
 
@@ -40,9 +40,9 @@ impl AnswerRequest {
         Ok(Self {
             to: opt_str(params, "to")?,
             from: opt_str(params, "from")?,
-            from_user: opt_str(params, "from_user")?,
-            uuid: opt_str(params, "uuid")?,
-            conversation_uuid: opt_str(params, "conversation_uuid")?,
+            from_user: user(params, "from_user")?,
+            uuid: id(params, "uuid")?,
+            conversation_uuid: id(params, "conversation_uuid")?,
             region_url: opt_str(params, "region_url")?,
             endpoint_type: opt_str(params, "endpoint_type")?,
             custom_data: custom_data(params.get("custom_data"))?,
@@ -101,6 +101,12 @@ pub enum Refusal {
     Limit,
     /// The ledger could not be reached, and limits fail closed.
     LimitsUnavailable,
+    /// The conversation was already answered for another app user (a forged or replayed
+    /// answer request).
+    OtherUser,
+    /// The ledger refused the write for good (a missing table, permissions): the call is not
+    /// connected uncounted, whatever `LIMITS_FAIL_OPEN` says.
+    LedgerError,
 }
 
 impl std::fmt::Display for Refusal {
@@ -116,6 +122,12 @@ impl std::fmt::Display for Refusal {
             Refusal::LimitsUnavailable => {
                 f.write_str("the limits cannot be checked (DynamoDB unreachable); failing closed")
             }
+            Refusal::OtherUser => {
+                f.write_str("the conversation was answered for another app user already")
+            }
+            Refusal::LedgerError => {
+                f.write_str("the ledger refused the call's write (see the error logged with it)")
+            }
         }
     }
 }
@@ -130,6 +142,8 @@ impl Refusal {
             Refusal::Blocked(_) => "blocked",
             Refusal::Limit => "limit",
             Refusal::LimitsUnavailable => "limits-unavailable",
+            Refusal::OtherUser => "other-user",
+            Refusal::LedgerError => "ledger-error",
         }
     }
 }
@@ -221,7 +235,7 @@ impl Decision {
                 }),
             ],
             Decision::Refuse(Refusal::Limit) => vec![Action::Talk(Talk::new(LIMIT_TEXT))],
-            Decision::Refuse(Refusal::LimitsUnavailable) => {
+            Decision::Refuse(Refusal::LimitsUnavailable | Refusal::LedgerError) => {
                 vec![Action::Talk(Talk::new(TRY_LATER_TEXT))]
             }
             Decision::Refuse(_) => vec![Action::Talk(Talk::new(REFUSED_TEXT))],
@@ -259,10 +273,10 @@ impl Answer {
         }
     }
 
-    /// Who called, for logs: the app user, or the caller's number masked.
+    /// Who called, for logs: the app user's pseudonym, or the caller's number masked.
     pub fn caller(&self) -> String {
         match (&self.request.from_user, &self.request.from) {
-            (Some(user), _) => mask(user),
+            (Some(user), _) => crate::phone::pseudonym(user),
             (None, Some(from)) => mask(from),
             (None, None) => "unknown".into(),
         }
@@ -404,6 +418,29 @@ mod tests {
             decide(&cfg, &app_call("8816 1234 5678")).unwrap(),
             Decision::Refuse(Refusal::Blocked("881".into()))
         );
+    }
+
+    #[test]
+    fn a_premium_number_written_with_its_trunk_zero_is_refused_and_says_why() {
+        // `4409012345678` matched no blocked prefix (`449` lacks the 0) and was dialled.
+        let cfg = cfg(&[]);
+        let refused = decide(&cfg, &app_call("+44 (0)9012 345678")).unwrap();
+        assert_eq!(
+            refused,
+            Decision::Refuse(Refusal::Invalid(NumberError::TrunkPrefix("44".into())))
+        );
+        let Decision::Refuse(reason) = refused else {
+            unreachable!()
+        };
+        assert!(reason.to_string().contains("trunk prefix 0"), "{reason}");
+        let us = crate::config::AnswerConfig {
+            allowed: crate::config::Allowed::Any,
+            ..cfg
+        };
+        assert!(matches!(
+            decide(&us, &app_call("1 415 555 010")).unwrap(),
+            Decision::Refuse(Refusal::Invalid(NumberError::NotNanp(10)))
+        ));
     }
 
     #[test]

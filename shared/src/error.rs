@@ -14,9 +14,13 @@ pub enum Error {
     /// The method, and the ones the route takes.
     #[error("method {0} is not allowed; use {1}")]
     MethodNotAllowed(String, &'static str),
-    /// An event by GET while signatures are checked: the signature cannot cover a query.
-    #[error("signed events must be sent by POST: set the Event URL's HTTP method to POST in the Vonage dashboard (a GET's query is not covered by the signature)")]
-    SignedGet,
+    /// A webhook by GET while signatures are checked: the signature cannot cover a query. The
+    /// URL the dashboard setting is for: `Answer URL` or `Event URL`.
+    #[error("signed webhooks must be sent by POST: set the {0}'s HTTP method to POST in the Vonage dashboard (a GET's query is not covered by the signature)")]
+    SignedGet(&'static str),
+    /// The request conflicts with what is already there, and cannot succeed as it is.
+    #[error("{0}")]
+    Conflict(String),
     #[error("body is {size} bytes; the limit is {limit}")]
     PayloadTooLarge { size: usize, limit: usize },
     #[error("content type `{0}` is not supported; send application/json")]

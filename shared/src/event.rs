@@ -6,7 +6,7 @@
 //! (identifiers, timestamps, money).
 
 use crate::error::Error;
-use crate::params::{kind_of, opt_str, Params};
+use crate::params::{id, kind_of, opt_str, Params};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -95,18 +95,27 @@ impl CallStatus {
         }
     }
 
+    /// Whether the leg ended without ever connecting: busy, cancelled, unanswered, rejected,
+    /// failed or timed out.
+    pub fn is_not_connected(&self) -> bool {
+        matches!(
+            self,
+            Self::Busy
+                | Self::Cancelled
+                | Self::Unanswered
+                | Self::Rejected
+                | Self::Failed
+                | Self::Timeout
+        )
+    }
+
     /// Rank of this status as the leg's outcome (how it ended), if it is one: being answered,
     /// or one of the ways a call fails to connect, which outrank `answered`. `completed` is not
     /// an outcome: it follows all of them.
     pub fn outcome_rank(&self) -> Option<u8> {
         match self {
             Self::Answered => Some(1),
-            Self::Busy
-            | Self::Cancelled
-            | Self::Unanswered
-            | Self::Rejected
-            | Self::Failed
-            | Self::Timeout => Some(2),
+            status if status.is_not_connected() => Some(2),
             _ => None,
         }
     }
@@ -194,7 +203,43 @@ impl Decimal {
     pub fn zero() -> Self {
         Self("0".into())
     }
+
+    /// Whether the value is 0 (`0`, `0.00`, `-0`).
+    pub fn is_zero(&self) -> bool {
+        !self.0.bytes().any(|b| (b'1'..=b'9').contains(&b))
+    }
+
+    pub fn is_negative(&self) -> bool {
+        self.0.starts_with('-') && self.0.bytes().any(|b| (b'1'..=b'9').contains(&b))
+    }
+
+    /// Digits after the point.
+    pub fn places(&self) -> usize {
+        self.0.split_once('.').map_or(0, |(_, frac)| frac.len())
+    }
+
+    /// Whether the value is at most `max`.
+    pub fn at_most(&self, max: u64) -> bool {
+        if self.is_negative() {
+            return true;
+        }
+        let unsigned = self.0.trim_start_matches('-');
+        let (int, frac) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+        match int.trim_start_matches('0').parse::<u64>() {
+            Ok(n) => n < max || (n == max && frac.bytes().all(|b| b == b'0')),
+            Err(_) => int.bytes().all(|b| b == b'0'),
+        }
+    }
 }
+
+/// Bounds of the amounts an event may carry, far above anything real (Vonage ends a call
+/// after 7,200 s and prices a minute in cents) yet low enough that the ledger's sums can
+/// never leave DynamoDB's 38 digits: an amount outside them is a `400`.
+pub const MAX_DURATION_SECONDS: u64 = 86_400;
+/// Largest `price` of one leg, and `rate` per minute, in the account's currency.
+pub const MAX_PRICE: u64 = 10_000;
+/// Most digits after the point in a duration, price or rate (Vonage sends 8).
+pub const MAX_PLACES: usize = 12;
 
 /// An event time, normalised to UTC with milliseconds (`2021-03-10T10:36:21.285Z`) so that
 /// string order is time order in DynamoDB sort keys and condition expressions.
@@ -280,22 +325,6 @@ pub struct CallEvent {
     pub fingerprint: Option<String>,
 }
 
-/// Identifiers become parts of DynamoDB keys joined by `#`: they must be short and plain.
-fn id(params: &Params, key: &str) -> Result<Option<String>, Error> {
-    let value = opt_str(params, key)?;
-    if let Some(v) = &value {
-        let plain = v.len() <= 128
-            && v.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
-        if !plain {
-            return Err(Error::BadRequest(format!(
-                "`{key}` must be at most 128 letters, digits, `-`, `_`, `.` or `:`"
-            )));
-        }
-    }
-    Ok(value)
-}
-
 fn decimal(params: &Params, key: &str) -> Result<Option<Decimal>, Error> {
     match opt_str(params, key)? {
         None => Ok(None),
@@ -306,6 +335,20 @@ fn decimal(params: &Params, key: &str) -> Result<Option<Decimal>, Error> {
             ))
         }),
     }
+}
+
+/// A duration, price or rate: a decimal from 0 to `max`, with at most `MAX_PLACES` places.
+fn amount(params: &Params, key: &str, max: u64) -> Result<Option<Decimal>, Error> {
+    let value = decimal(params, key)?;
+    if let Some(d) = &value {
+        if d.is_negative() || !d.at_most(max) || d.places() > MAX_PLACES {
+            return Err(Error::BadRequest(format!(
+                "`{key}` must be from 0 to {max} with at most {MAX_PLACES} decimals, not `{}`",
+                truncate(d.as_str(), 40)
+            )));
+        }
+    }
+    Ok(value)
 }
 
 fn timestamp(params: &Params, key: &str) -> Result<Option<Timestamp>, Error> {
@@ -381,9 +424,9 @@ impl CallEvent {
             to: party(params, "to")?,
             timestamp,
             network: opt_str(params, "network")?,
-            rate: decimal(params, "rate")?,
-            price: decimal(params, "price")?,
-            duration: decimal(params, "duration")?,
+            rate: amount(params, "rate", MAX_PRICE)?,
+            price: amount(params, "price", MAX_PRICE)?,
+            duration: amount(params, "duration", MAX_DURATION_SECONDS)?,
             start_time: opt_str(params, "start_time")?,
             end_time: opt_str(params, "end_time")?,
             detail: opt_str(params, "detail")?,
@@ -441,6 +484,40 @@ mod tests {
             event.timestamp.unwrap().as_str(),
             "2021-03-10T10:36:35.585Z"
         );
+    }
+
+    #[test]
+    fn durations_prices_and_rates_outside_sane_bounds_are_refused() {
+        let with = |key: &str, value: &str| {
+            parse(
+                json!({"uuid": "u1", "conversation_uuid": "CON-1", "status": "completed", key: value}),
+            )
+        };
+        for (key, value) in [
+            ("price", "0"),
+            ("price", "10000"),
+            ("price", "0.000000000001"),
+            ("rate", "9999.99"),
+            ("duration", "86400"),
+            ("duration", "-0"),
+        ] {
+            assert!(with(key, value).is_ok(), "{key}={value}");
+        }
+        for (key, value) in [
+            ("price", &"9".repeat(38)[..]),
+            ("price", "10000.01"),
+            ("price", "-1.5"),
+            ("price", "0.0000000000001"),
+            ("rate", "123456"),
+            ("duration", "86401"),
+            ("duration", "-5"),
+        ] {
+            let err = with(key, value).unwrap_err().to_string();
+            assert!(
+                err.starts_with(&format!("`{key}` must be from 0 to")),
+                "{key}={value}: {err}"
+            );
+        }
     }
 
     #[test]

@@ -34,6 +34,37 @@ pub fn opt_str(params: &Params, key: &str) -> Result<Option<String>, Error> {
     }
 }
 
+/// Identifiers become parts of DynamoDB keys joined by `#`: they must be short and plain.
+pub fn id(params: &Params, key: &str) -> Result<Option<String>, Error> {
+    let value = opt_str(params, key)?;
+    if let Some(v) = &value {
+        let plain = v.len() <= 128
+            && v.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
+        if !plain {
+            return Err(Error::BadRequest(format!(
+                "`{key}` must be at most 128 letters, digits, `-`, `_`, `.` or `:`"
+            )));
+        }
+    }
+    Ok(value)
+}
+
+/// An app user's name (`from_user`): 1 to `MAX_USER_LEN` bytes without control characters;
+/// it becomes part of the ledger's keys.
+pub fn user(params: &Params, key: &str) -> Result<Option<String>, Error> {
+    let value = opt_str(params, key)?;
+    if let Some(v) = &value {
+        if v.len() > crate::usage::MAX_USER_LEN || v.chars().any(char::is_control) {
+            return Err(Error::BadRequest(format!(
+                "`{key}` must be at most {} bytes without control characters",
+                crate::usage::MAX_USER_LEN
+            )));
+        }
+    }
+    Ok(value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,6 +20,15 @@ pub enum NumberError {
     Length(usize),
     #[error("number starts with 0; give it in international form with its country code")]
     LeadingZero,
+    /// `+44 (0)20…` written as `44020…`: the national trunk prefix kept after the country code,
+    /// where that country's numbers never start with 0. Dialled as is, it reaches another
+    /// range than the one meant, and slips past prefix rules written without the 0.
+    #[error("number has the national trunk prefix 0 after country code {0}; drop it (+{0} 20…, not +{0} 020…)")]
+    TrunkPrefix(String),
+    /// A +1 (North American Numbering Plan) number is 1, a 3-digit area code that does not
+    /// start with 0 or 1, and 7 digits.
+    #[error("a +1 number has 11 digits and an area code from 200 to 999; this has {0} digits")]
+    NotNanp(usize),
 }
 
 const MIN_DIGITS: usize = 7;
@@ -53,6 +62,15 @@ impl E164 {
         }
         if digits.starts_with('0') {
             return Err(NumberError::LeadingZero);
+        }
+        let code = &digits[..country_code_len(&digits)];
+        if code == "1" {
+            let area_ok = digits.as_bytes().get(1).is_some_and(|d| *d >= b'2');
+            if digits.len() != 11 || !area_ok {
+                return Err(NumberError::NotNanp(digits.len()));
+            }
+        } else if digits[code.len()..].starts_with('0') && !ZERO_AFTER_CODE.contains(&code) {
+            return Err(NumberError::TrunkPrefix(code.to_string()));
         }
         Ok(Self(digits))
     }
@@ -99,6 +117,25 @@ pub fn mask(value: &str) -> String {
         .collect()
 }
 
+/// An app user's name for a log line: `user:` and the first 12 hex digits of the name's
+/// SHA-256. Names are personal data (often e-mail addresses) and never appear in logs or
+/// metrics; the same name always gets the same tag, so one user's lines can be followed, and
+/// an operator who knows a name finds its tag with `printf %s alice | sha256sum | cut -c1-12`.
+pub fn pseudonym(user: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = hex::encode(Sha256::digest(user.as_bytes()));
+    format!("user:{}", &digest[..12])
+}
+
+/// A call party for a log line: a phone number masked but for its last four digits, anything
+/// else (an app user's name, as in an app leg's `to`) by its pseudonym.
+pub fn party(value: &str) -> String {
+    match E164::parse(value) {
+        Ok(number) => number.masked(),
+        Err(_) => pseudonym(value),
+    }
+}
+
 /// Free text for a log line (a rejected body, an error message): every run of 7 or more
 /// consecutive digits, the shortest phone number, is masked but for its last four digits.
 pub fn redact(text: &str) -> String {
@@ -130,6 +167,16 @@ const TWO_DIGIT_CODES: &[&str] = &[
     "20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45", "46", "47",
     "48", "49", "51", "52", "53", "54", "55", "56", "57", "58", "60", "61", "62", "63", "64", "65",
     "66", "81", "82", "84", "86", "90", "91", "92", "93", "94", "95", "98",
+];
+
+/// The country calling codes where a number may go on with 0 after the code: those whose
+/// fixed-line, mobile, VoIP, personal, UAN, pager or voicemail numbers begin with 0 in
+/// libphonenumber's metadata (release 9.0.33, `PhoneNumberMetadata.xml`): Italy and the
+/// Vatican (39), San Marino (378), Norway (47), Côte d'Ivoire (225), Burkina Faso (226), Benin
+/// (229), Gabon (241), Congo (242), Ascension (247), Rwanda (250) and Tajikistan (992).
+/// Everywhere else a 0 there is the national trunk prefix, which E.164 leaves out.
+const ZERO_AFTER_CODE: &[&str] = &[
+    "39", "47", "225", "226", "229", "241", "242", "247", "250", "378", "992",
 ];
 
 fn country_code_len(digits: &str) -> usize {
@@ -195,6 +242,37 @@ mod tests {
     }
 
     #[test]
+    fn a_trunk_zero_after_the_country_code_is_refused_where_numbers_never_start_with_0() {
+        let trunk = |code: &str| Err(NumberError::TrunkPrefix(code.into()));
+        // `+44 (0)9012 345678`, the premium number written with its trunk 0.
+        assert_eq!(E164::parse("+44 (0)9012 345678"), trunk("44"));
+        assert_eq!(E164::parse("4409012345678"), trunk("44"));
+        assert_eq!(E164::parse("+33 0612345678"), trunk("33"));
+        assert_eq!(E164::parse("+49 030 1234567"), trunk("49"));
+        assert_eq!(E164::parse("+353 085 1234567"), trunk("353"));
+        // Italy's landlines keep their 0; so do San Marino's and Côte d'Ivoire's numbers.
+        for kept in ["+39 06 6982 1234", "+378 0549 123456", "+225 07 0123 4567"] {
+            assert!(E164::parse(kept).is_ok(), "{kept}");
+        }
+        let err = E164::parse("4409012345678").unwrap_err().to_string();
+        assert!(
+            err.contains("trunk prefix 0 after country code 44"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_nanp_number_has_eleven_digits_and_a_real_area_code() {
+        assert!(E164::parse("+1 212 555 0100").is_ok());
+        for bad in ["1212555010", "121255501000", "10125550100", "11125550100"] {
+            assert!(
+                matches!(E164::parse(bad), Err(NumberError::NotNanp(_))),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
     fn country_codes_of_one_two_and_three_digits() {
         assert_eq!(E164::parse("447700900000").unwrap().country_code(), "44");
         assert_eq!(E164::parse("14155550100").unwrap().country_code(), "1");
@@ -222,6 +300,22 @@ mod tests {
         );
         assert_eq!(mask("alice447700900000"), "alice********0000");
         assert_eq!(mask("tel:+447700900000"), "tel:+********0000");
+    }
+
+    #[test]
+    fn a_user_name_becomes_a_stable_tag_that_shows_nothing_of_it() {
+        let tag = pseudonym("alice@example.com");
+        assert_eq!(tag, pseudonym("alice@example.com"));
+        assert_ne!(tag, pseudonym("alice@example.org"));
+        // printf %s alice@example.com | sha256sum | cut -c1-12
+        assert_eq!(tag, "user:ff8d9819fc0e");
+        assert!(!tag.contains("alice") && !tag.contains("example"));
+    }
+
+    #[test]
+    fn a_party_is_a_masked_number_or_a_pseudonym() {
+        assert_eq!(party("447700900000"), "********0000");
+        assert_eq!(party("Alice"), pseudonym("Alice"));
     }
 
     #[test]

@@ -72,49 +72,66 @@ impl NewCall {
     }
 }
 
-/// Longest user name the ledger takes, in bytes (token-fn makes names of at most 100).
+/// Longest app user name the answer webhook takes, in bytes (token-fn makes names of at most
+/// 100): the ledger's keys are built from it.
 pub const MAX_USER_LEN: usize = 256;
 
-/// What one completed outbound phone leg adds to its user's day.
+/// How an outbound phone leg ended, for its caller's ledger. The one place that decides what
+/// a terminal status of a phone leg means: a `completed` leg is charged its duration and
+/// price; a leg that never connected (busy, cancelled, unanswered, rejected, failed, timeout)
+/// charges nothing but is the call's outcome.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Charge {
+pub enum LegEnd {
+    Completed { seconds: Decimal, price: Decimal },
+    NotConnected(CallStatus),
+}
+
+/// What one terminal event of an outbound leg means for the ledger.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settlement {
     pub conversation_uuid: String,
     /// The leg: each leg is charged once.
     pub leg: String,
-    pub seconds: Decimal,
-    pub spend: Decimal,
+    pub end: LegEnd,
+    /// When the leg ended (the event's time), if it says.
+    pub at: Option<Timestamp>,
 }
 
-impl Charge {
-    /// The charge of a `completed` event of an outbound leg, with the leg and conversation it
-    /// belongs to; `None` for every other event. A missing duration or price is zero; a
-    /// negative one (no real leg has one) is refused rather than subtracted.
-    pub fn of(event: &CallEvent) -> Option<Result<Self, String>> {
-        if event.status() != Some(&CallStatus::Completed)
-            || event.direction.as_deref() != Some("outbound")
-        {
+impl Settlement {
+    /// The settlement of a terminal event of an outbound leg that names its leg and
+    /// conversation; `None` for every other event. A missing duration or price is zero.
+    pub fn of(event: &CallEvent) -> Option<Self> {
+        if event.direction.as_deref() != Some("outbound") {
             return None;
         }
         let (Some(conversation_uuid), Some(leg)) = (&event.conversation_uuid, &event.uuid) else {
             return None;
         };
-        let amount = |value: &Option<Decimal>, name: &str| -> Result<Decimal, String> {
-            match value {
-                None => Ok(Decimal::zero()),
-                Some(d) if d.as_str().starts_with('-') => {
-                    Err(format!("negative {name} `{}`", d.as_str()))
-                }
-                Some(d) => Ok(d.clone()),
-            }
+        let end = match event.status()? {
+            CallStatus::Completed => LegEnd::Completed {
+                seconds: event.duration.clone().unwrap_or_else(Decimal::zero),
+                price: event.price.clone().unwrap_or_else(Decimal::zero),
+            },
+            status if status.is_not_connected() => LegEnd::NotConnected(status.clone()),
+            _ => return None,
         };
-        Some(amount(&event.duration, "duration").and_then(|seconds| {
-            Ok(Self {
-                conversation_uuid: conversation_uuid.clone(),
-                leg: leg.clone(),
-                seconds,
-                spend: amount(&event.price, "price")?,
-            })
-        }))
+        Some(Self {
+            conversation_uuid: conversation_uuid.clone(),
+            leg: leg.clone(),
+            end,
+            at: event.timestamp.clone(),
+        })
+    }
+
+    /// The call's outcome as this event tells it. A leg that never connected says how; a
+    /// `completed` leg that talked was answered, and one that did not, unanswered, unless an
+    /// event of its own says better (the store keeps the not-connected status over it).
+    pub fn outcome(&self) -> &str {
+        match &self.end {
+            LegEnd::NotConnected(status) => status.as_str(),
+            LegEnd::Completed { seconds, .. } if seconds.is_zero() => "unanswered",
+            LegEnd::Completed { .. } => "answered",
+        }
     }
 }
 
@@ -131,40 +148,63 @@ mod tests {
     }
 
     #[test]
-    fn only_an_outbound_legs_completed_event_is_charged() {
+    fn an_outbound_legs_terminal_events_settle_it_and_nothing_else_does() {
         let completed = call_event(json!({
             "uuid": "phone", "conversation_uuid": "CON-1", "status": "completed",
             "direction": "outbound", "duration": "5", "price": "0.00833333",
             "timestamp": "2021-03-10T10:36:35.585Z"
         }));
-        let charge = Charge::of(&completed).unwrap().unwrap();
+        let settlement = Settlement::of(&completed).unwrap();
         assert_eq!(
-            (
-                charge.leg.as_str(),
-                charge.seconds.as_str(),
-                charge.spend.as_str()
-            ),
-            ("phone", "5", "0.00833333")
+            settlement.end,
+            LegEnd::Completed {
+                seconds: Decimal::parse("5").unwrap(),
+                price: Decimal::parse("0.00833333").unwrap()
+            }
         );
+        assert_eq!(
+            (settlement.leg.as_str(), settlement.outcome()),
+            ("phone", "answered")
+        );
+        for status in [
+            "busy",
+            "cancelled",
+            "unanswered",
+            "rejected",
+            "failed",
+            "timeout",
+        ] {
+            let ended = call_event(json!({"uuid": "phone", "conversation_uuid": "CON-1",
+                "status": status, "direction": "outbound"}));
+            let settlement = Settlement::of(&ended).unwrap();
+            assert_eq!(settlement.outcome(), status);
+            assert!(matches!(settlement.end, LegEnd::NotConnected(_)));
+        }
         for other in [
             json!({"uuid": "app", "conversation_uuid": "CON-1", "status": "completed",
                    "direction": "inbound", "duration": "15", "price": "0"}),
             json!({"uuid": "phone", "conversation_uuid": "CON-1", "status": "answered",
                    "direction": "outbound"}),
+            json!({"uuid": "phone", "conversation_uuid": "CON-1", "status": "disconnected",
+                   "direction": "outbound"}),
             json!({"uuid": "phone", "status": "completed", "direction": "outbound", "price": "1"}),
         ] {
-            assert_eq!(Charge::of(&call_event(other.clone())), None, "{other}");
+            assert_eq!(Settlement::of(&call_event(other.clone())), None, "{other}");
         }
     }
 
     #[test]
-    fn a_leg_without_price_costs_nothing_and_a_negative_price_is_refused() {
+    fn a_completed_leg_without_duration_or_price_costs_nothing_and_was_not_answered() {
         let unpriced = call_event(json!({"uuid": "p", "conversation_uuid": "C",
             "status": "completed", "direction": "outbound"}));
-        let charge = Charge::of(&unpriced).unwrap().unwrap();
-        assert_eq!((charge.seconds.as_str(), charge.spend.as_str()), ("0", "0"));
-        let negative = call_event(json!({"uuid": "p", "conversation_uuid": "C",
-            "status": "completed", "direction": "outbound", "price": "-1.5"}));
-        assert!(Charge::of(&negative).unwrap().is_err());
+        let settlement = Settlement::of(&unpriced).unwrap();
+        assert_eq!(
+            settlement.end,
+            LegEnd::Completed {
+                seconds: Decimal::zero(),
+                price: Decimal::zero()
+            }
+        );
+        assert_eq!(settlement.outcome(), "unanswered");
     }
 }

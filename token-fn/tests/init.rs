@@ -110,6 +110,12 @@ async fn as_deployed_a_known_user_gets_a_token_and_it_is_counted() {
         ("token".into(), "known".into())
     );
     assert_eq!(parsed[0]["Tokens"], 1);
+    // The log line names the user by pseudonym only.
+    assert!(!stdout.contains("known-user"), "{stdout}");
+    assert!(
+        stdout.contains(&shared::phone::pseudonym("known-user")),
+        "{stdout}"
+    );
 }
 
 #[tokio::test]

@@ -169,16 +169,54 @@ async fn concurrent_first_requests_make_one_vonage_user() {
 }
 
 #[tokio::test]
-async fn a_user_vonage_already_has_is_looked_up_by_name() {
+async fn a_vonage_user_this_service_did_not_create_is_never_handed_out() {
+    // `support` was made by hand (the inbound app user, say). Someone whose sign-in claim
+    // maps to the same name must not get a token for it.
+    let s = setup_with(&[("USER_CLAIM", "preferred_username")]).await;
+    s.vonage.add_user("support", "USR-made-by-hand");
+    let (status, body) = send(
+        &s,
+        signed_in(json!({"sub": COGNITO_SUB, "preferred_username": "support"})),
+    )
+    .await;
+    assert_eq!(status, 409, "{body}");
+    let error = body["error"].as_str().unwrap();
+    assert!(error.contains("not created by this service"), "{error}");
+    assert!(error.contains("sign in with another account"), "{error}");
+    assert_eq!(s.vonage.creates(), 0);
+    assert_eq!(item_count(&s.store).await, 0, "nothing is remembered");
+    // Asked again, the same answer.
+    let (status, _) = send(
+        &s,
+        signed_in(json!({"sub": COGNITO_SUB, "preferred_username": "support"})),
+    )
+    .await;
+    assert_eq!(status, 409);
+}
+
+#[tokio::test]
+async fn a_vonage_user_this_service_created_but_never_remembered_is_adopted() {
+    // A first request created `Alice` at Vonage, then died before writing her profile.
     let s = setup().await;
-    s.vonage.add_user("Alice", "USR-made-by-the-cli");
+    s.vonage.add_user_with(
+        "Alice",
+        "USR-made-earlier",
+        json!({"created_by": shared::users::CREATED_BY}),
+    );
     let (status, body) = send(&s, signed_in(json!({"sub": "Alice"}))).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(s.vonage.creates(), 0);
     let items = scan_all(&s.store).await;
     assert_eq!(
         items[0]["vonage_user_id"].as_s().unwrap(),
-        "USR-made-by-the-cli"
+        "USR-made-earlier"
+    );
+    // And every user it creates carries the mark.
+    let (status, _) = send(&s, signed_in(json!({"sub": "Brian"}))).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        s.vonage.custom_data("Brian"),
+        Some(json!({"created_by": shared::users::CREATED_BY}))
     );
 }
 

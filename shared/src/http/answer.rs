@@ -2,13 +2,14 @@
 //! connected for an app user is counted, and refused over the user's daily limits.
 
 use super::{
-    authorization, body_bytes, error_metrics, error_response, json_response, params, status,
+    authorization, body_bytes, error_metrics, error_response, json_response, params,
+    signed_post_only, status,
 };
 use crate::answer::{answer, Answer, Decision, Refusal};
 use crate::config::AnswerConfig;
 use crate::event::Timestamp;
 use crate::metrics::Emf;
-use crate::phone::{mask, redact};
+use crate::phone::{pseudonym, redact};
 use crate::store::usage::{Counted, Ledger};
 use crate::usage::NewCall;
 use lambda_http::{http::StatusCode, Body, Request, Response};
@@ -20,9 +21,8 @@ pub async fn handle_answer(
     ledger: Option<&Ledger>,
     req: Request,
 ) -> Result<Response<Body>, lambda_http::Error> {
-    let result = cfg
-        .signature
-        .verify(authorization(&req), body_bytes(&req))
+    let result = signed_post_only(&cfg.signature, &req, "Answer URL")
+        .and_then(|()| cfg.signature.verify(authorization(&req), body_bytes(&req)))
         .and_then(|()| params(&req))
         .and_then(|params| answer(cfg, &params));
     let result = match (result, ledger) {
@@ -46,33 +46,57 @@ pub async fn handle_answer(
     })
 }
 
-/// Counts the call in its user's ledger; over a limit the call is refused instead, and when
-/// the ledger cannot be reached it is refused too unless `LIMITS_FAIL_OPEN` is set.
+/// Counts the call in its user's ledger; over a limit the call is refused instead. When the
+/// ledger cannot be reached for now (unreachable, timing out, throttling) the call is refused
+/// too, unless `LIMITS_FAIL_OPEN` connects it uncounted; when DynamoDB refuses the write for
+/// good (a missing table, permissions), it is refused whatever `LIMITS_FAIL_OPEN` says.
 async fn count(cfg: &AnswerConfig, ledger: &Ledger, answer: Answer) -> Answer {
     let Some(call) = NewCall::of(&answer, Timestamp::now()) else {
         return answer;
     };
-    let user = mask(&call.user);
+    let user = pseudonym(&call.user);
+    let call_id = call.call_id.as_str();
     match ledger.count_call(&call, &cfg.limits).await {
         Ok(Counted::New) => answer,
         Ok(Counted::Again) => {
             tracing::info!(
                 user,
-                call_id = call.call_id,
+                call_id,
                 "VOICE ANSWER redelivered: the call was counted already"
             );
             answer
         }
         Ok(Counted::OverLimit) => answer.overruled(cfg, Decision::Refuse(Refusal::Limit)),
+        Ok(Counted::OtherUser) => {
+            tracing::warn!(
+                user,
+                call_id,
+                "VOICE ANSWER the conversation was answered for another app user already"
+            );
+            answer.overruled(cfg, Decision::Refuse(Refusal::OtherUser))
+        }
+        Err(e) if e.is_transient() && cfg.limits_fail_open => {
+            let error = redact(&e.to_string());
+            tracing::warn!(
+                user,
+                error,
+                "VOICE ANSWER ledger unreachable, connecting uncounted (LIMITS_FAIL_OPEN): {error}"
+            );
+            answer
+        }
+        Err(e) if e.is_transient() => {
+            let error = redact(&e.to_string());
+            tracing::warn!(user, error, "VOICE ANSWER ledger unreachable: {error}");
+            answer.overruled(cfg, Decision::Refuse(Refusal::LimitsUnavailable))
+        }
         Err(e) => {
             let error = redact(&e.to_string());
-            if cfg.limits_fail_open {
-                tracing::warn!(user, error, "VOICE ANSWER ledger unreachable, connecting anyway (LIMITS_FAIL_OPEN): {error}");
-                answer
-            } else {
-                tracing::warn!(user, error, "VOICE ANSWER ledger unreachable: {error}");
-                answer.overruled(cfg, Decision::Refuse(Refusal::LimitsUnavailable))
-            }
+            tracing::error!(
+                user,
+                error,
+                "VOICE ANSWER ledger refused the call's write, refusing the call: {error}"
+            );
+            answer.overruled(cfg, Decision::Refuse(Refusal::LedgerError))
         }
     }
 }

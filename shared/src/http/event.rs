@@ -1,15 +1,18 @@
 //! event-fn's handler: one Vonage event in, stored exactly once, `200` out.
 
 use super::{
-    authorization, body_bytes, error_metrics, error_response, json_response, params, status,
+    authorization, body_bytes, error_metrics, error_response, json_response, params,
+    signed_post_only, status,
 };
 use crate::config::EventConfig;
 use crate::error::Error;
 use crate::event::{truncate, CallEvent, CallStatus, Decimal, Timestamp, MAX_FUTURE_SECONDS};
 use crate::metrics::{Emf, Unit};
-use crate::phone::{mask, redact};
+use crate::params::kind_of;
+use crate::phone::{party, pseudonym, redact};
+use crate::store::usage::Settled;
 use crate::store::{Recorded, Store};
-use crate::usage::Charge;
+use crate::usage::Settlement;
 use lambda_http::{
     http::{Method, StatusCode},
     Body, Request, Response,
@@ -26,7 +29,7 @@ pub async fn handle_event(
     let (event, raw) = match parse(cfg, &req) {
         Ok(parsed) => parsed,
         Err(e) => {
-            let body = redact(&truncate(&String::from_utf8_lossy(body_bytes(&req)), 500));
+            let body = shape(body_bytes(&req));
             let error = redact(&e.to_string());
             let status = status(&e).as_u16();
             tracing::warn!(status, error, body, "VOICE EVENT rejected: {error}");
@@ -49,19 +52,19 @@ pub async fn handle_event(
     let started = Instant::now();
     let recorded = store.record(&event, &raw, moves_leg).await;
     let latency = started.elapsed();
-    let charged = match &recorded {
+    let ledgered = match &recorded {
         Ok(recorded) => {
             log_event(&event, *recorded);
-            charge(store, &event, moves_leg).await
+            settle(store, &event, moves_leg).await
         }
-        Err(_) => Ok(()),
+        Err(_) => Ok(Ledgered::Nothing),
     };
     if let Some(sink) = &cfg.metrics {
-        sink.emit(&metrics(&event, &recorded, charged.as_ref().err(), latency));
+        sink.emit(&metrics(&event, &recorded, &ledgered, latency));
     }
     match recorded {
         Ok(recorded) => {
-            if let Err(e) = charged {
+            if let Err(e) = ledgered {
                 tracing::error!(
                     call_uuid = event.uuid.as_deref().unwrap_or(""),
                     conversation_uuid = event.conversation_uuid.as_deref().unwrap_or(""),
@@ -96,63 +99,50 @@ pub async fn handle_event(
     }
 }
 
-/// How long after a leg's `completed` its call item may still be missing from the index it is
-/// found by (which DynamoDB updates within about a second): until then a missing owner is a
-/// `503`, so Vonage delivers the event again; after it, the leg is not an app user's call.
-pub const OWNER_GRACE_SECONDS: i64 = 900;
+/// What the caller's ledger made of an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ledgered {
+    /// Not the end of an outbound leg (or stamped too far ahead to move anything).
+    Nothing,
+    /// The end of a phone leg of a call no app user placed through this answer webhook (a
+    /// call made with the Voice API, answered elsewhere, or connected uncounted while the
+    /// ledger was down): not charged, counted in `UnownedLegs`.
+    Unowned,
+    Settled(Settled),
+}
 
-/// Charges a completed outbound phone leg to the app user whose call it is, once (the
-/// ledger's guard makes a redelivery, or a concurrent delivery, a no-op). Runs for duplicates
-/// too: a delivery that stored the event but died before charging it is finished by the next.
-/// An event that may not move its leg (stamped far ahead) charges nothing either.
-async fn charge(store: &Store, event: &CallEvent, moves_leg: bool) -> Result<(), Error> {
-    let charge = match Charge::of(event) {
-        None => return Ok(()),
-        Some(_) if !moves_leg => return Ok(()),
-        Some(Ok(charge)) => charge,
-        Some(Err(reason)) => {
-            tracing::warn!(
-                call_uuid = event.uuid.as_deref().unwrap_or(""),
-                "VOICE EVENT not charged: {reason}"
-            );
-            return Ok(());
-        }
+/// Settles the end of an outbound phone leg with the app user whose call it is: a completed
+/// leg is charged once (the ledger's guard makes a redelivery, or a concurrent delivery, a
+/// no-op), a leg that never connected leaves its outcome in the call log. Runs for
+/// duplicates too: a delivery that stored the event but died before settling it is finished by
+/// the next. An event that may not move its leg (stamped far ahead) settles nothing.
+async fn settle(store: &Store, event: &CallEvent, moves_leg: bool) -> Result<Ledgered, Error> {
+    let Some(settlement) = Settlement::of(event).filter(|_| moves_leg) else {
+        return Ok(Ledgered::Nothing);
     };
     let ledger = store.ledger();
-    let Some(owner) = ledger.owner(&charge.conversation_uuid).await? else {
-        let grace = Timestamp::now().plus_seconds(-OWNER_GRACE_SECONDS);
-        let recent = matches!((&event.timestamp, &grace), (Some(at), Some(since)) if at >= since);
-        if recent {
-            return Err(Error::Unavailable(format!(
-                "conversation {} has no call item yet: retry later",
-                charge.conversation_uuid
-            )));
-        }
-        tracing::warn!(
-            call_uuid = charge.leg,
-            conversation_uuid = charge.conversation_uuid,
-            "VOICE EVENT completed leg belongs to no app user's call: not charged"
-        );
-        return Ok(());
-    };
-    let (charged, filed) = tokio::join!(
-        ledger.charge(&owner, &charge),
-        ledger.file_leg(&owner, &charge)
-    );
-    filed?;
-    if charged? {
+    // The answer wrote the owner before its NCCO went out, and this read is strongly
+    // consistent: no owner means no app user placed this call here.
+    let Some(owner) = ledger.owner(&settlement.conversation_uuid).await? else {
         tracing::info!(
-            user = mask(&owner.user),
+            call_uuid = settlement.leg,
+            conversation_uuid = settlement.conversation_uuid,
+            "VOICE EVENT phone leg of a call no app user placed through this answer webhook: not charged"
+        );
+        return Ok(Ledgered::Unowned);
+    };
+    let settled = ledger.settle(&owner, &settlement).await?;
+    if settled == Settled::Charged {
+        let user = pseudonym(&owner.user);
+        tracing::info!(
+            user,
             day = owner.day,
-            seconds = charge.seconds.as_str(),
-            spend = charge.spend.as_str(),
-            "VOICE EVENT leg {} charged to {} for {}",
-            charge.leg.get(..8).unwrap_or(&charge.leg),
-            mask(&owner.user),
+            "VOICE EVENT leg {} charged to {user} for {}",
+            settlement.leg.get(..8).unwrap_or(&settlement.leg),
             owner.day
         );
     }
-    Ok(())
+    Ok(Ledgered::Settled(settled))
 }
 
 /// `Events` by result (and reason, for rejections) under `Function` and `Function, Result`.
@@ -165,12 +155,13 @@ fn events(emf: Emf) -> Emf {
 }
 
 /// One stored (or not) event's metrics: `Events` by result, the DynamoDB latency, for a
-/// newly stored `completed` leg its duration and price by direction, and `WebhookErrors` when
-/// the event was stored but could not be charged (answered `503` all the same).
+/// newly stored `completed` leg its duration and price by direction, `UnownedLegs` for the
+/// end of a phone leg no app user placed, and `WebhookErrors` when the event was stored but
+/// could not be settled (answered `503` all the same).
 pub fn metrics(
     event: &CallEvent,
     recorded: &Result<Recorded, crate::store::StoreError>,
-    charge_error: Option<&Error>,
+    ledgered: &Result<Ledgered, Error>,
     latency: std::time::Duration,
 ) -> Emf {
     let result = match recorded {
@@ -203,19 +194,16 @@ pub fn metrics(
             emf = emf.decimal(by_direction, "LegPrice", Unit::None, price);
         }
     }
-    match charge_error {
-        Some(e) => error_metrics(emf, e),
-        None => emf,
+    match ledgered {
+        Err(e) => error_metrics(emf, e),
+        Ok(Ledgered::Unowned) => emf.count(&[&["Function"]], "UnownedLegs", 1),
+        Ok(_) => emf,
     }
 }
 
 /// The event and what Vonage sent, as it sent it: the body of a POST, the query of a GET.
 fn parse(cfg: &EventConfig, req: &Request) -> Result<(CallEvent, String), Error> {
-    // A GET's query is not covered by Vonage's signature (`payload_hash` hashes a body), so a
-    // signed deployment takes events by POST only.
-    if cfg.signature.is_signed() && req.method() == Method::GET {
-        return Err(Error::SignedGet);
-    }
+    signed_post_only(&cfg.signature, req, "Event URL")?;
     cfg.signature.verify(authorization(req), body_bytes(req))?;
     let params = params(req)?;
     let event = CallEvent::from_params(&params)?;
@@ -224,6 +212,23 @@ fn parse(cfg: &EventConfig, req: &Request) -> Result<(CallEvent, String), Error>
         _ => serde_json::Value::Object(params).to_string(),
     };
     Ok((event, raw))
+}
+
+/// What a rejected body looked like, for its log line, without its values (they may hold
+/// phone numbers and user names): its top-level keys and their kinds, or its size.
+fn shape(body: &[u8]) -> String {
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(serde_json::Value::Object(map)) => {
+            let keys: Vec<String> = map
+                .iter()
+                .take(40)
+                .map(|(k, v)| format!("{}: {}", truncate(k, 40), kind_of(v)))
+                .collect();
+            format!("{{{}}}", keys.join(", "))
+        }
+        Ok(other) => kind_of(&other).to_string(),
+        Err(_) => format!("{} bytes, not JSON", body.len()),
+    }
 }
 
 /// One line per event that a person can read in the `make run` terminal; the same fields go
@@ -235,7 +240,7 @@ fn log_event(event: &CallEvent, recorded: Recorded) {
     let status = event.kind.name();
     let duration = event.duration.as_ref().map(Decimal::as_str).unwrap_or("");
     let price = event.price.as_ref().map(Decimal::as_str).unwrap_or("");
-    let to = event.to.as_deref().map(mask).unwrap_or_default();
+    let to = event.to.as_deref().map(party).unwrap_or_default();
     let ended = if event.status() == Some(&CallStatus::Completed) {
         format!(" duration={duration}s price={price}")
     } else {

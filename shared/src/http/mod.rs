@@ -38,6 +38,20 @@ pub fn params(req: &Request) -> Result<Params, Error> {
     }
 }
 
+/// A signed deployment takes webhooks by POST only: a GET's query is not covered by Vonage's
+/// signature (`payload_hash` hashes a body), so anyone holding one token could send any query
+/// under it. `url` names the dashboard setting to fix (`Answer URL`, `Event URL`).
+pub fn signed_post_only(
+    verifier: &crate::signature::Verifier,
+    req: &Request,
+    url: &'static str,
+) -> Result<(), Error> {
+    if verifier.is_signed() && req.method() == Method::GET {
+        return Err(Error::SignedGet(url));
+    }
+    Ok(())
+}
+
 /// The raw body bytes as received (API Gateway's base64 already undone by lambda_http).
 pub fn body_bytes(req: &Request) -> &[u8] {
     req.body().as_ref()
@@ -105,7 +119,8 @@ pub fn status(error: &Error) -> StatusCode {
         Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
         Error::Forbidden(_) => StatusCode::FORBIDDEN,
         Error::BadGateway(_) => StatusCode::BAD_GATEWAY,
-        Error::MethodNotAllowed(..) | Error::SignedGet => StatusCode::METHOD_NOT_ALLOWED,
+        Error::MethodNotAllowed(..) | Error::SignedGet(_) => StatusCode::METHOD_NOT_ALLOWED,
+        Error::Conflict(_) => StatusCode::CONFLICT,
         Error::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -120,7 +135,8 @@ pub fn error_kind(error: &Error) -> &'static str {
         Error::Forbidden(_) => "forbidden",
         Error::BadGateway(_) => "bad-gateway",
         Error::MethodNotAllowed(..) => "method-not-allowed",
-        Error::SignedGet => "signed-get",
+        Error::SignedGet(_) => "signed-get",
+        Error::Conflict(_) => "conflict",
         Error::PayloadTooLarge { .. } => "too-large",
         Error::UnsupportedMediaType(_) => "media-type",
         Error::Unavailable(_) => "unavailable",
@@ -257,6 +273,7 @@ mod tests {
         assert_eq!(res.headers()["content-type"], "application/json");
         assert_eq!(res.body().as_ref(), br#"{"error":"body is not JSON"}"#);
         assert_eq!(status(&Error::Unavailable("x".into())), 503);
-        assert_eq!(status(&Error::SignedGet), 405);
+        assert_eq!(status(&Error::SignedGet("Event URL")), 405);
+        assert_eq!(status(&Error::Conflict("taken".into())), 409);
     }
 }

@@ -5,7 +5,7 @@ use super::{error_metrics, error_response, json_response, status};
 use crate::config::TokenConfig;
 use crate::error::Error;
 use crate::metrics::Emf;
-use crate::phone::{mask, redact};
+use crate::phone::{pseudonym, redact};
 use crate::token::{Minter, UserName};
 use crate::users::Directory;
 use lambda_http::{
@@ -38,8 +38,9 @@ pub struct Issued {
 }
 
 /// `200 {"token", "user", "expires_at"}`; `401` without the authorizer's claims, `403` when the
-/// claims do not name a user we can make, `405` for a method other than POST, `503` when Vonage
-/// or DynamoDB cannot be reached (a retry is safe), `502` when Vonage refuses.
+/// claims do not name a user we can make, `405` for a method other than POST, `409` when
+/// Vonage has a user of that name this service did not create, `503` when Vonage or DynamoDB
+/// cannot be reached (a retry is safe), `502` when Vonage refuses.
 pub async fn handle_token(
     cfg: &TokenConfig,
     minter: &Minter,
@@ -52,7 +53,7 @@ pub async fn handle_token(
     }
     Ok(match result {
         Ok(issued) => {
-            let (user, new_user) = (mask(&issued.user), issued.new_user);
+            let (user, new_user) = (pseudonym(&issued.user), issued.new_user);
             tracing::info!(user, new_user, "TOKEN issued for {user}");
             let mut response = json_response(StatusCode::OK, &issued);
             // A credential: no cache on the way may keep it (as OAuth token responses).

@@ -2,12 +2,12 @@
 //! functions leave it off): create the table as the template does, read a conversation, a
 //! user's day and a user's calls back.
 
-use super::keys::{conversation_pk, day_sk, user_pk, CALLS_INDEX, CALLS_PK, CALLS_SK, PK, SK};
-use super::usage::{Ledger, CALLS, CHARGED, COUNTED, SECONDS, SPEND};
+use super::keys::{conversation_pk, day_sk, user_pk, LOG_PREFIX, PK, SK};
+use super::usage::{Ledger, CALLS, SECONDS, SPEND};
 use super::{unavailable, Item, Store, StoreError, Transition};
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
-    KeyType, Projection, ProjectionType, ScalarAttributeType,
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
+    ScalarAttributeType,
 };
 
 /// A call leg's current state, as the leg item holds it.
@@ -78,8 +78,8 @@ pub struct Conversation {
 }
 
 impl Store {
-    /// Creates the table with the key schema above (local development and tests; in AWS the
-    /// SAM template creates it, and a test checks the two agree).
+    /// Creates the table with the key schema above if it does not exist (local development
+    /// and tests; in AWS the SAM template creates it, and a test checks the two agree).
     pub async fn create_table(&self) -> Result<(), StoreError> {
         let key = |name: &str, key_type| {
             KeySchemaElement::builder()
@@ -93,120 +93,28 @@ impl Store {
                 .attribute_type(ScalarAttributeType::S)
                 .build()
         };
-        let invalid =
-            |e: aws_sdk_dynamodb::error::BuildError| StoreError::Unavailable(e.to_string());
-        let calls = GlobalSecondaryIndex::builder()
-            .index_name(CALLS_INDEX)
-            .key_schema(key(CALLS_PK, KeyType::Hash).map_err(invalid)?)
-            .key_schema(key(CALLS_SK, KeyType::Range).map_err(invalid)?)
-            .projection(
-                Projection::builder()
-                    .projection_type(ProjectionType::All)
-                    .build(),
-            )
-            .build()
-            .map_err(invalid)?;
-        let attributes = [PK, SK, CALLS_PK, CALLS_SK]
-            .into_iter()
-            .map(attr)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(invalid)?;
-        let request = self
+        let invalid = |e: aws_sdk_dynamodb::error::BuildError| StoreError::Rejected(e.to_string());
+        let result = self
             .client
             .create_table()
             .table_name(&self.table)
             .billing_mode(BillingMode::PayPerRequest)
             .key_schema(key(PK, KeyType::Hash).map_err(invalid)?)
             .key_schema(key(SK, KeyType::Range).map_err(invalid)?)
-            .set_attribute_definitions(Some(attributes.clone()))
-            .global_secondary_indexes(calls.clone());
-        let result = request.send().await;
+            .attribute_definitions(attr(PK).map_err(invalid)?)
+            .attribute_definitions(attr(SK).map_err(invalid)?)
+            .send()
+            .await;
         match result {
             Ok(_) => Ok(()),
             Err(e)
                 if e.as_service_error()
                     .is_some_and(|e| e.is_resource_in_use_exception()) =>
             {
-                self.add_calls_index(attributes, calls).await
+                Ok(())
             }
             Err(e) => Err(unavailable(e)),
         }
-    }
-
-    /// A table made before the `Calls` index (a `make run` table kept in `.dynamodb/`) gets
-    /// it, as `sam deploy` adds it to a deployed table, and is returned once the index is
-    /// built: until then the owner lookups would find nothing.
-    async fn add_calls_index(
-        &self,
-        attributes: Vec<AttributeDefinition>,
-        index: GlobalSecondaryIndex,
-    ) -> Result<(), StoreError> {
-        if let status @ Some(_) = self.calls_index_status().await? {
-            return self.calls_index_built(status).await;
-        }
-        let create = aws_sdk_dynamodb::types::CreateGlobalSecondaryIndexAction::builder()
-            .index_name(CALLS_INDEX)
-            .set_key_schema(Some(index.key_schema().to_vec()))
-            .set_projection(index.projection().cloned())
-            .build()
-            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        self.client
-            .update_table()
-            .table_name(&self.table)
-            .set_attribute_definitions(Some(attributes))
-            .global_secondary_index_updates(
-                aws_sdk_dynamodb::types::GlobalSecondaryIndexUpdate::builder()
-                    .create(create)
-                    .build(),
-            )
-            .send()
-            .await
-            .map_err(unavailable)?;
-        let status = self.calls_index_status().await?;
-        self.calls_index_built(status).await
-    }
-
-    /// The `Calls` index's status (`CREATING` until DynamoDB reports one); `None`: the table
-    /// has no such index.
-    async fn calls_index_status(
-        &self,
-    ) -> Result<Option<aws_sdk_dynamodb::types::IndexStatus>, StoreError> {
-        use aws_sdk_dynamodb::types::IndexStatus;
-        let table = self
-            .client
-            .describe_table()
-            .table_name(&self.table)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        Ok(table
-            .table()
-            .map(|t| t.global_secondary_indexes())
-            .unwrap_or_default()
-            .iter()
-            .find(|i| i.index_name() == Some(CALLS_INDEX))
-            .map(|i| i.index_status().cloned().unwrap_or(IndexStatus::Creating)))
-    }
-
-    /// Waits until the `Calls` index is `ACTIVE` (DynamoDB builds an added index in the
-    /// background, DynamoDB Local too), for up to a minute; `status` is the one just read.
-    async fn calls_index_built(
-        &self,
-        mut status: Option<aws_sdk_dynamodb::types::IndexStatus>,
-    ) -> Result<(), StoreError> {
-        use aws_sdk_dynamodb::types::IndexStatus;
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-        while status != Some(IndexStatus::Active) {
-            if std::time::Instant::now() > deadline {
-                return Err(StoreError::Unavailable(format!(
-                    "the {CALLS_INDEX} index of {} is still {status:?} after a minute",
-                    self.table
-                )));
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-            status = self.calls_index_status().await?;
-        }
-        Ok(())
     }
 
     /// Everything stored about a conversation, legs and timeline, in one (paginated) query.
@@ -261,16 +169,41 @@ pub struct DayUsage {
     pub calls: String,
     pub seconds: String,
     pub spend: String,
-    /// The ids of the calls counted and of the legs charged (the guards).
-    pub counted: Vec<String>,
-    pub charged: Vec<String>,
 }
 
-/// One call in a user's history: its phone leg, and when the call was answered.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CallRow {
+/// One call in a user's call log, as its entry holds it: numbers as DynamoDB returns them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CallRecord {
+    pub conversation_uuid: String,
+    /// The number dialled, E.164 digits.
+    pub to: String,
     pub answered_at: String,
-    pub leg: Leg,
+    /// The phone leg, once it ended.
+    pub leg: Option<String>,
+    /// `answered`, `busy`, `unanswered`, … once the phone leg ended.
+    pub outcome: Option<String>,
+    pub duration: Option<String>,
+    pub price: Option<String>,
+    pub ended_at: Option<String>,
+}
+
+impl CallRecord {
+    fn from_item(item: &Item) -> Self {
+        let text = |name: &str| match item.get(name) {
+            Some(AttributeValue::S(v)) | Some(AttributeValue::N(v)) => Some(v.clone()),
+            _ => None,
+        };
+        Self {
+            conversation_uuid: text("conversation_uuid").unwrap_or_default(),
+            to: text("to").unwrap_or_default(),
+            answered_at: text("answered_at").unwrap_or_default(),
+            leg: text("leg"),
+            outcome: text("outcome"),
+            duration: text("duration"),
+            price: text("price"),
+            ended_at: text("ended_at").filter(|at| !at.is_empty()),
+        }
+    }
 }
 
 impl Ledger {
@@ -290,46 +223,30 @@ impl Ledger {
             Some(AttributeValue::N(n)) => n.clone(),
             _ => "0".into(),
         };
-        let set = |item: &Item, name: &str| match item.get(name) {
-            Some(AttributeValue::Ss(ids)) => ids.clone(),
-            _ => vec![],
-        };
         Ok(out.item.map(|item| DayUsage {
             calls: number(&item, CALLS),
             seconds: number(&item, SECONDS),
             spend: number(&item, SPEND),
-            counted: set(&item, COUNTED),
-            charged: set(&item, CHARGED),
         }))
     }
 
-    /// The user's charged calls, newest first: one Query of the `Calls` index.
-    pub async fn history(&self, user: &str, limit: i32) -> Result<Vec<CallRow>, StoreError> {
+    /// The user's calls, newest first, up to `limit`: one Query of their call log.
+    pub async fn history(&self, user: &str, limit: i32) -> Result<Vec<CallRecord>, StoreError> {
         let page = self
             .client()
             .query()
             .table_name(self.table())
-            .index_name(CALLS_INDEX)
-            .key_condition_expression("#user = :user")
-            .expression_attribute_names("#user", CALLS_PK)
-            .expression_attribute_values(":user", AttributeValue::S(user_pk(user)))
+            .key_condition_expression("#pk = :pk AND begins_with(#sk, :log)")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#sk", SK)
+            .expression_attribute_values(":pk", AttributeValue::S(user_pk(user)))
+            .expression_attribute_values(":log", AttributeValue::S(LOG_PREFIX.into()))
             .scan_index_forward(false)
+            .consistent_read(true)
             .limit(limit)
             .send()
             .await
             .map_err(unavailable)?;
-        page.items()
-            .iter()
-            .map(|item| {
-                let answered_at = match item.get(CALLS_SK) {
-                    Some(AttributeValue::S(at)) => at.clone(),
-                    _ => String::new(),
-                };
-                Ok(CallRow {
-                    answered_at,
-                    leg: Leg::from_item(item)?,
-                })
-            })
-            .collect()
+        Ok(page.items().iter().map(CallRecord::from_item).collect())
     }
 }

@@ -34,26 +34,27 @@ pub fn day_sk(day: &str) -> String {
     format!("DAY#{day}")
 }
 
-/// Sort key of a call the answer webhook connected for a user.
-pub fn call_sk(call_id: &str) -> String {
-    format!("CALL#{call_id}")
+/// Sort key of a call in its user's call log: newest last in key order, so one Query read
+/// backwards lists a user's calls newest first.
+pub fn log_sk(answered_at: &str, conversation_uuid: &str) -> String {
+    format!("LOG#{answered_at}#{conversation_uuid}")
 }
 
-/// The table's one secondary index, `Calls` (`calls_pk`, `calls_sk`), sparse: only call items
-/// and charged phone legs carry its keys. One index serves two lookups (and one index is what
-/// CloudFormation can add to an existing table in one update):
-///
-/// - a call item, under `CALL#<conversation>`: how the event webhook finds the user and day of
-///   a phone leg whose own events do not name the user;
-/// - a phone leg charged to a user, under `USER#<user>`, sorted by when the call was answered:
-///   the user's call history, newest first, in one Query.
-pub const CALLS_INDEX: &str = "Calls";
-pub const CALLS_PK: &str = "calls_pk";
-pub const CALLS_SK: &str = "calls_sk";
+/// Prefix of every call-log sort key.
+pub const LOG_PREFIX: &str = "LOG#";
 
-/// `calls_pk` of a conversation's call item.
-pub fn call_owner_key(conversation_uuid: &str) -> String {
-    format!("CALL#{conversation_uuid}")
+/// Partition of who placed a conversation's call: its owner item, read with a strongly
+/// consistent `GetItem` by the event webhook, and the guards of its phone legs' charges.
+pub fn owner_pk(conversation_uuid: &str) -> String {
+    format!("OWNER#{conversation_uuid}")
+}
+
+/// Sort key of the owner item.
+pub const OWNER_SK: &str = "OWNER";
+
+/// Sort key of a phone leg's charge guard, under its conversation's owner partition.
+pub fn charged_sk(leg: &str) -> String {
+    format!("CHARGED#{leg}")
 }
 
 /// Partition of the events that name neither a conversation nor a leg (a `notify` payload is

@@ -29,9 +29,12 @@ pub use warm_up::warm_up;
 use crate::config::{dynamodb_client, ConfigError, EventConfig, ProcessEnv};
 use crate::event::CallEvent;
 use aws_sdk_dynamodb::{
+    config::http::HttpResponse,
     error::{DisplayErrorContext, ProvideErrorMetadata, SdkError},
-    operation::update_item::UpdateItemError,
-    types::{AttributeValue, ReturnValuesOnConditionCheckFailure},
+    operation::{transact_write_items::TransactWriteItemsError, update_item::UpdateItemError},
+    types::{
+        AttributeValue, CancellationReason, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+    },
     Client,
 };
 use rules::{late_update, LegWrite, Update};
@@ -42,9 +45,15 @@ type Item = HashMap<String, AttributeValue>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// DynamoDB did not take the request (unreachable, throttled after retries, timed out, …).
+    /// DynamoDB did not take the request for now: unreachable, timing out, throttling or
+    /// conflicting after the retries, a 5xx. The same request may succeed later.
     #[error("DynamoDB: {0}")]
     Unavailable(String),
+    /// DynamoDB answered that this request cannot succeed as it is: a validation error, a
+    /// missing table or index, denied permissions. Retrying changes nothing until someone
+    /// fixes the cause.
+    #[error("DynamoDB refused: {0}")]
+    Rejected(String),
     /// An item in the table does not have the shape this code writes.
     #[error("item {pk}/{sk} is malformed: {reason}")]
     Malformed {
@@ -61,20 +70,56 @@ impl From<StoreError> for crate::error::Error {
     }
 }
 
-fn unavailable<E, R>(err: SdkError<E, R>) -> StoreError
+impl StoreError {
+    /// Whether a later attempt may succeed (the only errors `LIMITS_FAIL_OPEN` connects on).
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::Unavailable(_))
+    }
+}
+
+/// Error codes of DynamoDB that say "not now" rather than "never".
+const TRANSIENT_CODES: &[&str] = &[
+    "ThrottlingException",
+    "ProvisionedThroughputExceededException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "TransactionConflictException",
+    "TransactionInProgressException",
+    "ReplicatedWriteConflictException",
+];
+
+/// An SDK error as the store's: transient (no answer, a timeout, throttling, a 5xx) or not.
+fn unavailable<E>(err: SdkError<E, HttpResponse>) -> StoreError
 where
-    E: std::error::Error + 'static,
-    R: std::fmt::Debug,
+    E: ProvideErrorMetadata + std::error::Error + 'static,
 {
-    StoreError::Unavailable(DisplayErrorContext(&err).to_string())
+    let transient = match &err {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            true
+        }
+        SdkError::ServiceError(service) => {
+            service.raw().status().is_server_error()
+                || service
+                    .err()
+                    .code()
+                    .is_some_and(|code| TRANSIENT_CODES.contains(&code))
+        }
+        _ => false,
+    };
+    let text = DisplayErrorContext(&err).to_string();
+    if transient {
+        StoreError::Unavailable(text)
+    } else {
+        StoreError::Rejected(text)
+    }
 }
 
 /// A conditional write's outcome: `true` written, `false` its condition failed (the write was
 /// already done, or is not allowed); any other failure is `Unavailable`.
-fn written<O, E, R>(result: Result<O, SdkError<E, R>>) -> Result<bool, StoreError>
+fn written<O, E>(result: Result<O, SdkError<E, HttpResponse>>) -> Result<bool, StoreError>
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
 {
     match result {
         Ok(_) => Ok(true),
@@ -104,6 +149,95 @@ async fn put_if_absent(client: &Client, table: &str, item: Item) -> Result<bool,
         .send()
         .await;
     written(result)
+}
+
+/// How many times a transaction is sent while concurrent transactions on the same items
+/// cancel it (DynamoDB's `TransactionConflict`), waiting a little longer each time.
+const TRANSACT_ATTEMPTS: u32 = 8;
+
+/// A transaction DynamoDB cancelled because a condition failed: the reason of each item, in
+/// the order they were sent.
+#[derive(Debug)]
+pub(crate) struct Cancelled(Vec<CancellationReason>);
+
+impl Cancelled {
+    /// Whether the `index`th item's condition failed.
+    pub(crate) fn condition_failed(&self, index: usize) -> bool {
+        self.0
+            .get(index)
+            .and_then(CancellationReason::code)
+            .is_some_and(|code| code == "ConditionalCheckFailed")
+    }
+
+    /// The `index`th item as it was, when its condition failed and it asked for it back.
+    pub(crate) fn item(&self, index: usize) -> Option<&Item> {
+        self.0.get(index).and_then(|reason| reason.item.as_ref())
+    }
+}
+
+/// Sends the items as one `TransactWriteItems`: all written, or none. `Ok(Err(_))` when a
+/// condition failed; a conflict with another transaction on the same items (or throttling
+/// inside it) is retried.
+pub(crate) async fn transact(
+    client: &Client,
+    items: Vec<TransactWriteItem>,
+) -> Result<Result<(), Cancelled>, StoreError> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let result = client
+            .transact_write_items()
+            .set_transact_items(Some(items.clone()))
+            .send()
+            .await;
+        let cancelled = match result {
+            Ok(_) => return Ok(Ok(())),
+            Err(SdkError::ServiceError(service))
+                if service.err().is_transaction_canceled_exception() =>
+            {
+                match service.into_err() {
+                    TransactWriteItemsError::TransactionCanceledException(e) => {
+                        e.cancellation_reasons.unwrap_or_default()
+                    }
+                    other => return Err(StoreError::Rejected(other.to_string())),
+                }
+            }
+            Err(e) => return Err(unavailable(e)),
+        };
+        let codes: Vec<&str> = cancelled
+            .iter()
+            .map(|r| r.code().unwrap_or("None"))
+            .collect();
+        if codes.contains(&"ConditionalCheckFailed") {
+            return Ok(Err(Cancelled(cancelled)));
+        }
+        let contended = codes.iter().any(|code| {
+            matches!(
+                *code,
+                "TransactionConflict" | "ThrottlingError" | "ProvisionedThroughputExceeded"
+            )
+        });
+        if !contended {
+            return Err(StoreError::Rejected(format!(
+                "transaction cancelled: {codes:?}"
+            )));
+        }
+        if attempt >= TRANSACT_ATTEMPTS {
+            return Err(StoreError::Unavailable(format!(
+                "transaction cancelled {attempt} times by concurrent writes: {codes:?}"
+            )));
+        }
+        // Back off a little longer each time, spread so that the writers stop colliding.
+        let spread = u64::from(
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default()
+                .subsec_nanos()
+                % 16,
+        );
+        let wait = u64::from(attempt) * 8 + spread;
+        tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+    }
 }
 
 /// Whether the event was new or a redelivery of one already stored.
@@ -252,14 +386,17 @@ impl Store {
             .await;
         match result {
             Ok(_) => Ok(None),
-            Err(e) => match e.into_service_error() {
-                UpdateItemError::ConditionalCheckFailedException(failed) => {
-                    Ok(Some(failed.item.unwrap_or_default()))
+            Err(SdkError::ServiceError(service))
+                if service.err().is_conditional_check_failed_exception() =>
+            {
+                match service.into_err() {
+                    UpdateItemError::ConditionalCheckFailedException(failed) => {
+                        Ok(Some(failed.item.unwrap_or_default()))
+                    }
+                    _ => Ok(Some(Item::new())),
                 }
-                other => Err(StoreError::Unavailable(
-                    DisplayErrorContext(&other).to_string(),
-                )),
-            },
+            }
+            Err(e) => Err(unavailable(e)),
         }
     }
 }

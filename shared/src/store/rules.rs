@@ -134,7 +134,7 @@ pub fn writes(
         expires_at,
     };
     let transition =
-        serde_dynamo::to_item(transition).map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        serde_dynamo::to_item(transition).map_err(|e| StoreError::Rejected(e.to_string()))?;
     let leg = match (event.status(), &event.uuid, &event.conversation_uuid) {
         (Some(status), Some(uuid), Some(conv)) if moves_leg => {
             Some(leg_write(event, status, uuid, conv, expires_at))

@@ -1,73 +1,109 @@
-//! The per-user ledger (`pk=USER#<user>`, `sk=DAY#<yyyy-mm-dd>`: `calls`, `seconds`, `spend`)
-//! and the call items that tie a conversation to its user (`sk=CALL#<conversation>`).
+//! The per-user ledger: each app user's days (`USER#<user>` / `DAY#<yyyy-mm-dd>`: `calls`,
+//! `seconds`, `spend`), their call log (`USER#<user>` / `LOG#<answered_at>#<conversation>`), and
+//! who placed each conversation's call (`OWNER#<conversation>` / `OWNER`).
 //!
-//! Exactly once, with no read before a write and no transaction:
+//! Exactly once, race-free, and every item small whatever the input: no item holds a growing
+//! set. Each guard is an item of its own, written in one transaction with what it guards:
 //!
-//! - **A call is counted** by one conditional `UpdateItem` of the day's ledger that adds 1 to
-//!   `calls` and the call's id to the set `counted`, on condition that the set does not hold it
-//!   yet and that the day is under the limits. The check and the count are that one write; a
-//!   redelivered answer request finds its id in the set and is told so (the old item comes back
-//!   with the failed condition), and is connected again without a second count.
-//! - **A leg is charged** by one conditional `UpdateItem` of the same ledger item that adds
-//!   `seconds` and `spend` and the leg to the set `charged`, on condition that the set does not
-//!   hold the leg. Whatever the order, the number of deliveries or instances, a leg is added
-//!   once; and because the guard and the sums are one item, there is no state in which one is
-//!   written without the other: a function that dies before the write leaves nothing, and the
-//!   redelivery (Vonage delivers again after a 5xx) does the whole job.
+//! - **A call is counted** by one `TransactWriteItems`: the owner item, put only if the
+//!   conversation has none (the guard: a redelivered answer request finds it and is connected
+//!   again without a second count); the call's log entry; and the day's `ADD calls 1` under
+//!   the limits' condition. All or nothing, so concurrent answers cannot overshoot a limit.
+//! - **A phone leg is charged** by one `TransactWriteItems`: the leg's guard item
+//!   (`OWNER#<conversation>` / `CHARGED#<leg>`), put only if absent; the day's `ADD seconds, spend`;
+//!   the log entry's duration, price and outcome. Whatever the order, the number of
+//!   deliveries or instances, a leg is added once, and no state has the sums without the guard.
+//!
+//! The event webhook finds a leg's caller by reading the owner item with a strongly consistent
+//! `GetItem`: the answer writes it before the NCCO goes out, so a missing owner means the call
+//! was not placed by an app user through this answer webhook.
 
-use super::keys::{
-    call_owner_key, call_sk, conversation_pk, day_sk, leg_sk, user_pk, CALLS_INDEX, CALLS_PK,
-    CALLS_SK, PK, SK,
-};
-use super::{put_if_absent, s, unavailable, written, Item, StoreError};
-use crate::usage::{Charge, Limits, NewCall, MAX_USER_LEN};
+use super::keys::{charged_sk, day_sk, log_sk, owner_pk, user_pk, OWNER_SK, PK, SK};
+use super::{s, transact, unavailable, Item, StoreError};
+use crate::event::{Decimal, Timestamp};
+use crate::usage::{LegEnd, Limits, NewCall, Settlement};
 use aws_sdk_dynamodb::{
-    error::DisplayErrorContext,
-    operation::update_item::UpdateItemError,
-    types::{AttributeValue, ReturnValuesOnConditionCheckFailure},
+    types::{AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update},
     Client,
 };
 use std::collections::HashMap;
 
-/// Ledger attributes.
+/// Day attributes.
 pub const CALLS: &str = "calls";
 pub const SECONDS: &str = "seconds";
 pub const SPEND: &str = "spend";
-/// The ids of the calls counted, and of the legs charged: the guards of exactly once.
-pub const COUNTED: &str = "counted";
-pub const CHARGED: &str = "charged";
 
 /// What counting a call did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Counted {
     /// Counted now: connect.
     New,
-    /// Already counted (a redelivered answer request): connect, without counting again.
+    /// Already counted for this user (a redelivered answer request): connect, without
+    /// counting again.
     Again,
     /// The day's limit is reached: refuse.
     OverLimit,
+    /// The conversation was already answered for another app user: refuse.
+    OtherUser,
 }
 
-/// Who a conversation's calls are charged to, from its call item.
+/// Who a conversation's call is charged to, from its owner item.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallOwner {
     pub user: String,
     pub day: String,
     pub answered_at: String,
+    /// The sort key of the call's log entry.
+    pub log_sk: String,
 }
 
-/// The ledger and call items of the calls table.
+impl CallOwner {
+    fn from_item(item: &Item) -> Result<Self, StoreError> {
+        let text = |name: &str| match item.get(name) {
+            Some(AttributeValue::S(v)) => Ok(v.clone()),
+            _ => Err(StoreError::Malformed {
+                pk: text_of(item, PK),
+                sk: text_of(item, SK),
+                reason: format!("no `{name}`"),
+            }),
+        };
+        Ok(Self {
+            user: text("user")?,
+            day: text("day")?,
+            answered_at: text("answered_at")?,
+            log_sk: text("log_sk")?,
+        })
+    }
+}
+
+/// What settling a leg did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settled {
+    /// Its duration and price were added to its caller's day now.
+    Charged,
+    /// It had been charged already (a redelivery, another instance): nothing changed.
+    AlreadyCharged,
+    /// A leg that never connected: its outcome is in the call log, nothing is charged.
+    Noted,
+}
+
+/// A string attribute's text, or `""`.
+fn text_of(item: &Item, name: &str) -> String {
+    match item.get(name) {
+        Some(AttributeValue::S(v)) => v.clone(),
+        _ => String::new(),
+    }
+}
+
+fn n(value: &Decimal) -> AttributeValue {
+    AttributeValue::N(value.as_str().to_string())
+}
+
+/// The ledger's items in the calls table.
 #[derive(Clone, Debug)]
 pub struct Ledger {
     client: Client,
     table: String,
-}
-
-fn text(item: &Item, name: &str) -> Option<String> {
-    match item.get(name) {
-        Some(AttributeValue::S(v)) => Some(v.clone()),
-        _ => None,
-    }
 }
 
 impl Ledger {
@@ -86,160 +122,204 @@ impl Ledger {
         &self.table
     }
 
-    /// Counts a call for its user unless the day's limits are reached, and writes the call item
-    /// the event webhook will find the user by; the two writes go out together.
-    pub async fn count_call(&self, call: &NewCall, limits: &Limits) -> Result<Counted, StoreError> {
-        if call.user.is_empty() || call.user.len() > MAX_USER_LEN {
-            return Err(StoreError::Malformed {
-                pk: "USER#…".into(),
-                sk: day_sk(call.day()),
-                reason: format!("a user name of {} bytes", call.user.len()),
-            });
+    fn put(&self, item: Item, condition: Option<&str>) -> Result<TransactWriteItem, StoreError> {
+        let mut put = Put::builder().table_name(&self.table).set_item(Some(item));
+        if let Some(condition) = condition {
+            put = put
+                .condition_expression(condition)
+                .expression_attribute_names("#pk", PK)
+                .return_values_on_condition_check_failure(
+                    ReturnValuesOnConditionCheckFailure::AllOld,
+                );
         }
-        let (counted, item) = tokio::join!(self.add_call(call, limits), self.put_call(call));
-        item?;
-        counted
+        let put = put
+            .build()
+            .map_err(|e| StoreError::Rejected(e.to_string()))?;
+        Ok(TransactWriteItem::builder().put(put).build())
     }
 
-    async fn add_call(&self, call: &NewCall, limits: &Limits) -> Result<Counted, StoreError> {
-        let mut condition = "NOT contains(#counted, :id)".to_string();
-        let mut values = HashMap::from([
-            (":one".to_string(), AttributeValue::N("1".into())),
-            (
-                ":ids".to_string(),
-                AttributeValue::Ss(vec![call.call_id.clone()]),
-            ),
-            (":id".to_string(), s(&call.call_id)),
+    fn update(
+        &self,
+        pk: String,
+        sk: String,
+        expression: &str,
+        condition: Option<String>,
+        names: HashMap<String, String>,
+        values: HashMap<String, AttributeValue>,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .key(PK, s(&pk))
+            .key(SK, s(&sk))
+            .update_expression(expression)
+            .set_condition_expression(condition)
+            .set_expression_attribute_names(Some(names))
+            .set_expression_attribute_values(Some(values))
+            .build()
+            .map_err(|e| StoreError::Rejected(e.to_string()))?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    /// Counts a call for its user unless the day's limits are reached; with it, the owner
+    /// item the event webhook finds the user by and the call's log entry. One transaction.
+    pub async fn count_call(&self, call: &NewCall, limits: &Limits) -> Result<Counted, StoreError> {
+        let at = call.answered_at.as_str();
+        let log = log_sk(at, &call.call_id);
+        let owner = HashMap::from([
+            (PK.to_string(), s(&owner_pk(&call.call_id))),
+            (SK.to_string(), s(OWNER_SK)),
+            ("user".to_string(), s(&call.user)),
+            ("day".to_string(), s(call.day())),
+            ("answered_at".to_string(), s(at)),
+            ("to".to_string(), s(&call.to)),
+            ("log_sk".to_string(), s(&log)),
         ]);
-        let mut names = HashMap::from([
-            ("#calls".to_string(), CALLS.to_string()),
-            ("#counted".to_string(), COUNTED.to_string()),
+        let entry = HashMap::from([
+            (PK.to_string(), s(&user_pk(&call.user))),
+            (SK.to_string(), s(&log)),
+            ("conversation_uuid".to_string(), s(&call.call_id)),
+            ("to".to_string(), s(&call.to)),
+            ("answered_at".to_string(), s(at)),
+            ("day".to_string(), s(call.day())),
         ]);
+        let mut condition = Vec::new();
+        let mut names = HashMap::from([("#calls".to_string(), CALLS.to_string())]);
+        let mut values = HashMap::from([(":one".to_string(), AttributeValue::N("1".into()))]);
         if let Some(max) = limits.max_calls {
-            condition.push_str(" AND (attribute_not_exists(#calls) OR #calls < :max_calls)");
+            condition.push("(attribute_not_exists(#calls) OR #calls < :max_calls)");
             values.insert(":max_calls".into(), AttributeValue::N(max.to_string()));
         }
         if let Some(max) = &limits.max_spend {
-            condition.push_str(" AND (attribute_not_exists(#spend) OR #spend < :max_spend)");
-            values.insert(":max_spend".into(), AttributeValue::N(max.as_str().into()));
+            condition.push("(attribute_not_exists(#spend) OR #spend < :max_spend)");
+            values.insert(":max_spend".into(), n(max));
             names.insert("#spend".into(), SPEND.into());
         }
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(PK, s(&user_pk(&call.user)))
-            .key(SK, s(&day_sk(call.day())))
-            .update_expression("ADD #calls :one, #counted :ids")
-            .condition_expression(condition)
-            .set_expression_attribute_names(Some(names))
-            .set_expression_attribute_values(Some(values))
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(Counted::New),
-            Err(e) => match e.into_service_error() {
-                UpdateItemError::ConditionalCheckFailedException(failed) => {
-                    let already = failed
-                        .item
-                        .as_ref()
-                        .and_then(|item| item.get(COUNTED))
-                        .and_then(|ids| ids.as_ss().ok())
-                        .is_some_and(|ids| ids.contains(&call.call_id));
-                    Ok(if already {
-                        Counted::Again
-                    } else {
-                        Counted::OverLimit
-                    })
+        let items = vec![
+            self.put(owner, Some("attribute_not_exists(#pk)"))?,
+            self.put(entry, None)?,
+            self.update(
+                user_pk(&call.user),
+                day_sk(call.day()),
+                "ADD #calls :one",
+                (!condition.is_empty()).then(|| condition.join(" AND ")),
+                names,
+                values,
+            )?,
+        ];
+        Ok(match transact(&self.client, items).await? {
+            Ok(()) => Counted::New,
+            Err(cancelled) if cancelled.condition_failed(0) => {
+                let same_user = cancelled
+                    .item(0)
+                    .is_some_and(|owner| text_of(owner, "user") == call.user);
+                if same_user {
+                    Counted::Again
+                } else {
+                    Counted::OtherUser
                 }
-                other => Err(StoreError::Unavailable(
-                    DisplayErrorContext(&other).to_string(),
-                )),
-            },
-        }
+            }
+            Err(_) => Counted::OverLimit,
+        })
     }
 
-    /// The call item: written once (a redelivery keeps the first answer's time).
-    async fn put_call(&self, call: &NewCall) -> Result<(), StoreError> {
-        let item = HashMap::from([
-            (PK.to_string(), s(&user_pk(&call.user))),
-            (SK.to_string(), s(&call_sk(&call.call_id))),
-            ("user".to_string(), s(&call.user)),
-            ("to".to_string(), s(&call.to)),
-            ("answered_at".to_string(), s(call.answered_at.as_str())),
-            ("day".to_string(), s(call.day())),
-            (CALLS_PK.to_string(), s(&call_owner_key(&call.call_id))),
-            (CALLS_SK.to_string(), s(call.answered_at.as_str())),
-        ]);
-        put_if_absent(&self.client, &self.table, item)
-            .await
-            .map(drop)
-    }
-
-    /// The user and day a conversation's calls are charged to, if an app user placed it.
+    /// The user and day a conversation's calls are charged to, if an app user placed it
+    /// through the answer webhook: a strongly consistent read of its owner item.
     pub async fn owner(&self, conversation_uuid: &str) -> Result<Option<CallOwner>, StoreError> {
-        let page = self
+        let output = self
             .client
-            .query()
+            .get_item()
             .table_name(&self.table)
-            .index_name(CALLS_INDEX)
-            .key_condition_expression("#c = :c")
-            .expression_attribute_names("#c", CALLS_PK)
-            .expression_attribute_values(":c", s(&call_owner_key(conversation_uuid)))
-            .limit(1)
+            .key(PK, s(&owner_pk(conversation_uuid)))
+            .key(SK, s(OWNER_SK))
+            .consistent_read(true)
             .send()
             .await
             .map_err(unavailable)?;
-        Ok(page.items().first().and_then(|item| {
-            Some(CallOwner {
-                user: text(item, "user")?,
-                day: text(item, "day")?,
-                answered_at: text(item, "answered_at")?,
-            })
-        }))
+        output.item.as_ref().map(CallOwner::from_item).transpose()
     }
 
-    /// Adds the leg's seconds and spend to its owner's day, once: `false` if it was already.
-    pub async fn charge(&self, owner: &CallOwner, charge: &Charge) -> Result<bool, StoreError> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(PK, s(&user_pk(&owner.user)))
-            .key(SK, s(&day_sk(&owner.day)))
-            .update_expression("ADD #seconds :seconds, #spend :spend, #charged :legs")
-            .condition_expression("NOT contains(#charged, :leg)")
-            .expression_attribute_names("#seconds", SECONDS)
-            .expression_attribute_names("#spend", SPEND)
-            .expression_attribute_names("#charged", CHARGED)
-            .expression_attribute_values(
-                ":seconds",
-                AttributeValue::N(charge.seconds.as_str().into()),
-            )
-            .expression_attribute_values(":spend", AttributeValue::N(charge.spend.as_str().into()))
-            .expression_attribute_values(":legs", AttributeValue::Ss(vec![charge.leg.clone()]))
-            .expression_attribute_values(":leg", s(&charge.leg))
-            .send()
-            .await;
-        written(result)
-    }
-
-    /// Puts the leg in its owner's history (the `Calls` index, under `USER#<user>`). Idempotent.
-    pub async fn file_leg(&self, owner: &CallOwner, charge: &Charge) -> Result<(), StoreError> {
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .key(PK, s(&conversation_pk(&charge.conversation_uuid)))
-            .key(SK, s(&leg_sk(&charge.leg)))
-            .update_expression("SET #user = :user, #at = :at")
-            .expression_attribute_names("#user", CALLS_PK)
-            .expression_attribute_names("#at", CALLS_SK)
-            .expression_attribute_values(":user", s(&user_pk(&owner.user)))
-            .expression_attribute_values(":at", s(&owner.answered_at))
-            .send()
-            .await
-            .map_err(unavailable)?;
-        Ok(())
+    /// Settles a leg of `owner`'s call: a completed leg's duration and price are added to the
+    /// day, once, and the call's log entry gets them with its outcome; a leg that never
+    /// connected leaves its outcome in the log entry.
+    pub async fn settle(
+        &self,
+        owner: &CallOwner,
+        settlement: &Settlement,
+    ) -> Result<Settled, StoreError> {
+        let ended_at = settlement.at.as_ref().map_or("", Timestamp::as_str);
+        let names = |pairs: &[(&str, &str)]| -> HashMap<String, String> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        match &settlement.end {
+            LegEnd::Completed { seconds, price } => {
+                let guard = HashMap::from([
+                    (PK.to_string(), s(&owner_pk(&settlement.conversation_uuid))),
+                    (SK.to_string(), s(&charged_sk(&settlement.leg))),
+                    ("user".to_string(), s(&owner.user)),
+                    ("ended_at".to_string(), s(ended_at)),
+                ]);
+                let day = self.update(
+                    user_pk(&owner.user),
+                    day_sk(&owner.day),
+                    "ADD #seconds :seconds, #spend :spend",
+                    None,
+                    names(&[("#seconds", SECONDS), ("#spend", SPEND)]),
+                    HashMap::from([
+                        (":seconds".to_string(), n(seconds)),
+                        (":spend".to_string(), n(price)),
+                    ]),
+                )?;
+                // A not-connected status the leg reported says more than "unanswered".
+                let entry = self.update(
+                    user_pk(&owner.user),
+                    owner.log_sk.clone(),
+                    "SET #leg = :leg, #duration = :seconds, #price = :price, #ended = :ended, \
+                     #outcome = if_not_exists(#outcome, :outcome)",
+                    None,
+                    names(&[
+                        ("#leg", "leg"),
+                        ("#duration", "duration"),
+                        ("#price", "price"),
+                        ("#ended", "ended_at"),
+                        ("#outcome", "outcome"),
+                    ]),
+                    HashMap::from([
+                        (":leg".to_string(), s(&settlement.leg)),
+                        (":seconds".to_string(), n(seconds)),
+                        (":price".to_string(), n(price)),
+                        (":ended".to_string(), s(ended_at)),
+                        (":outcome".to_string(), s(settlement.outcome())),
+                    ]),
+                )?;
+                let items = vec![
+                    self.put(guard, Some("attribute_not_exists(#pk)"))?,
+                    day,
+                    entry,
+                ];
+                Ok(match transact(&self.client, items).await? {
+                    Ok(()) => Settled::Charged,
+                    Err(_) => Settled::AlreadyCharged,
+                })
+            }
+            LegEnd::NotConnected(status) => {
+                self.client
+                    .update_item()
+                    .table_name(&self.table)
+                    .key(PK, s(&user_pk(&owner.user)))
+                    .key(SK, s(&owner.log_sk))
+                    .update_expression("SET #leg = :leg, #outcome = :outcome")
+                    .expression_attribute_names("#leg", "leg")
+                    .expression_attribute_names("#outcome", "outcome")
+                    .expression_attribute_values(":leg", s(&settlement.leg))
+                    .expression_attribute_values(":outcome", s(status.as_str()))
+                    .send()
+                    .await
+                    .map_err(unavailable)?;
+                Ok(Settled::Noted)
+            }
+        }
     }
 }

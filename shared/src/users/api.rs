@@ -1,5 +1,6 @@
-//! Vonage's Users API, the two calls token-fn makes: create a user, and find one by name when
-//! Vonage says the name is taken.
+//! Vonage's Users API, the calls token-fn makes: create a user (with this service's creation
+//! mark in its `custom_data`), and, when Vonage says the name is taken, find that user by name
+//! and read its mark.
 //!
 //! HTTPS over hyper and rustls with Mozilla's root certificates compiled in (`webpki-roots`):
 //! Vonage's certificates do not chain to the Amazon roots the AWS clients trust, and reading the
@@ -23,8 +24,28 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(4);
 /// Largest response we read: a user or a one-user page is well under a kilobyte.
 const MAX_RESPONSE_BYTES: usize = 64 * 1024;
 
-/// Vonage's error code when the name is taken: the user exists, which is what we wanted.
+/// Vonage's error code when the name is taken.
 pub const DUPLICATE_NAME: &str = "user:error:duplicate-name";
+
+/// What this service writes into `properties.custom_data.created_by` of every user it
+/// creates: the proof, kept where the user lives, that a taken name is one of ours.
+pub const CREATED_BY: &str = "voice-hooks";
+
+/// What a create did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Creation {
+    /// Vonage made the user: its id.
+    Created(String),
+    /// The name is taken.
+    Taken,
+}
+
+/// A user as Vonage holds it: its id and who created it, by the mark in its custom data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    pub id: String,
+    pub created_by: Option<String>,
+}
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ApiError {
@@ -41,6 +62,14 @@ struct User {
     id: String,
     #[serde(default)]
     name: String,
+    #[serde(default)]
+    properties: Option<Properties>,
+}
+
+#[derive(Deserialize)]
+struct Properties {
+    #[serde(default)]
+    custom_data: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -96,27 +125,52 @@ impl UsersApi {
         })
     }
 
-    /// Creates the user and returns Vonage's id for it; when the name is taken, the id of the
-    /// user that has it.
+    /// Creates the user, marked as this service's (`CREATED_BY`).
     pub async fn create(
         &self,
         app_token: &str,
         name: &UserName,
         display_name: &str,
-    ) -> Result<String, ApiError> {
-        let body = serde_json::json!({ "name": name.as_str(), "display_name": display_name });
+    ) -> Result<Creation, ApiError> {
+        let body = serde_json::json!({
+            "name": name.as_str(),
+            "display_name": display_name,
+            "properties": { "custom_data": { "created_by": CREATED_BY } },
+        });
         let (status, body) = self
             .send(Method::POST, "/v1/users", app_token, Some(body.to_string()))
             .await?;
         match status {
-            StatusCode::OK | StatusCode::CREATED => Ok(parse::<User>(status, &body)?.id),
-            _ if is_duplicate(&body) => self.find(app_token, name).await,
+            StatusCode::OK | StatusCode::CREATED => {
+                Ok(Creation::Created(parse::<User>(status, &body)?.id))
+            }
+            _ if is_duplicate(&body) => Ok(Creation::Taken),
             _ => Err(refusal(status, &body)),
         }
     }
 
+    /// The user called `name`, with its creation mark.
+    pub async fn lookup(&self, app_token: &str, name: &UserName) -> Result<UserRecord, ApiError> {
+        let id = self.find(app_token, name).await?;
+        let (status, body) = self
+            .send(Method::GET, &format!("/v1/users/{id}"), app_token, None)
+            .await?;
+        if status != StatusCode::OK {
+            return Err(refusal(status, &body));
+        }
+        let user = parse::<User>(status, &body)?;
+        let created_by = user
+            .properties
+            .and_then(|p| p.custom_data)
+            .and_then(|data| data.get("created_by")?.as_str().map(str::to_string));
+        Ok(UserRecord {
+            id: user.id,
+            created_by,
+        })
+    }
+
     /// The id of the user called `name`.
-    pub async fn find(&self, app_token: &str, name: &UserName) -> Result<String, ApiError> {
+    async fn find(&self, app_token: &str, name: &UserName) -> Result<String, ApiError> {
         // A user name is made of URL-safe characters only (`UserName`).
         let path = format!("/v1/users?name={name}");
         let (status, body) = self.send(Method::GET, &path, app_token, None).await?;
