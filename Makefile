@@ -113,6 +113,7 @@ fuzz: .tools/bin/cargo-fuzz
 test: tools
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
+	$(VENV)/bin/python scripts/check_layers.py
 	cargo check --locked --quiet --manifest-path fuzz/Cargo.toml --bins
 	scripts/dynamodb-local.sh -- cargo test --workspace
 	scripts/e2e.sh

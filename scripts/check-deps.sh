@@ -22,7 +22,7 @@ forbid() { # package, regex, why
   fi
 }
 for package in answer-fn event-fn; do
-  forbid "$package" '^(aws-sdk-secretsmanager|webpki-roots) |^shared feature "token"' "token-fn's code"
+  forbid "$package" '^(aws-sdk-secretsmanager|webpki-roots) |^(shared|voice-core) feature "token"' "token-fn's code"
   clients=$(tree "$package" | grep -oE '^aws-sdk-[a-z0-9]+ v' | sort -u | tr -d '\n')
   if [[ "$clients" != "aws-sdk-dynamodb v" ]]; then
     echo "$package links AWS clients other than DynamoDB's: $clients" >&2

@@ -4,7 +4,7 @@
 use lambda_http::{run, service_fn, Error};
 use shared::config::{ledger_client, AnswerConfig, ProcessEnv};
 use shared::http::answer::handle_answer;
-use shared::store::{usage::Ledger, warm_up};
+use shared::store::{ledger::Ledger, warm_up};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {

@@ -20,7 +20,7 @@ fn post_json(body: Value) -> Request {
 }
 
 async fn call(req: Request) -> (u16, Value) {
-    let res = handle_answer(&config(&[]), None, req).await.unwrap();
+    let res = handle_answer(&config(&[]), NO_LEDGER, req).await.unwrap();
     assert_eq!(res.headers()["content-type"], "application/json");
     (
         res.status().as_u16(),
@@ -100,7 +100,7 @@ async fn unparseable_requests_get_a_400_with_a_json_error() {
 /// A request through the answer handler configured by `vars`: (status, JSON body).
 async fn call_with(vars: &Vars, request: Request) -> (u16, Value) {
     let config = AnswerConfig::from_env(vars).unwrap();
-    let res = handle_answer(&config, None, request).await.unwrap();
+    let res = handle_answer(&config, NO_LEDGER, request).await.unwrap();
     let body = serde_json::from_slice(res.body().as_ref()).unwrap();
     (res.status().as_u16(), body)
 }

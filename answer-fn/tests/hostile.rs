@@ -224,7 +224,7 @@ async fn hostile_answer_requests_get_a_4xx_or_a_200_that_connects_nothing() {
     let cases = hostile_answers();
     assert!(cases.len() >= 50, "{} cases", cases.len());
     for (what, request, expected) in cases {
-        let res = shared::http::answer::handle_answer(&cfg, None, request.request())
+        let res = shared::http::answer::handle_answer(&cfg, NO_LEDGER, request.request())
             .await
             .unwrap();
         let status = res.status().as_u16();

@@ -4,12 +4,12 @@
 
 use devtools::dynamodb_local::DynamoDbLocal;
 use serde_json::{json, Value};
-use shared::answer::TRY_LATER_TEXT;
 use shared::config::{ledger_client, EventConfig, ProcessEnv};
-use shared::store::usage::Ledger;
+use shared::store::ledger::Ledger;
 use shared::store::Store;
 use shared::testkit::{answer_call, answer_config};
 use std::time::{Duration, Instant};
+use voice_core::answer::TRY_LATER_TEXT;
 
 const TABLE: &str = "limits";
 /// What Vonage allows before it gives up on the answer URL is 5 s; we promise 2.

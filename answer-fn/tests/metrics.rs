@@ -56,7 +56,7 @@ async fn each_answer_writes_one_valid_emf_document_by_decision_and_reason() {
     // The logs name the user by pseudonym only: user names are personal data.
     assert!(!stdout.contains("alice"), "{stdout}");
     assert!(
-        stdout.contains(&shared::phone::pseudonym("alice@example.com")),
+        stdout.contains(&voice_core::privacy::pseudonym("alice@example.com")),
         "{stdout}"
     );
 }

@@ -2,6 +2,7 @@
 //! front of it, and synthetic call traffic with its check. Used by `make load`, the fault
 //! tests and the benchmark; never deployed.
 
+pub mod bench;
 pub mod deployed;
 pub mod dynamodb_local;
 pub mod http;

@@ -92,9 +92,9 @@ async fn load(store: &Store, config: &EventConfig, calls: usize, events: usize) 
         plan.deliveries.len() - plan.distinct,
         store.table()
     );
-    let first_day = shared::usage::day_of(&shared::event::Timestamp::now()).to_string();
+    let first_day = voice_core::time::day_of(&voice_core::time::Timestamp::now()).to_string();
     let report = load::run(&plan, config, 32).await;
-    let last_day = shared::usage::day_of(&shared::event::Timestamp::now()).to_string();
+    let last_day = voice_core::time::day_of(&voice_core::time::Timestamp::now()).to_string();
     println!(
         "answered {} requests, {} not connected",
         report.answers, report.answer_errors

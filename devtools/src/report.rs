@@ -1,10 +1,10 @@
 //! `make calls USER=alice`: an app user's calls, newest first (one Query of their call log),
 //! and their days' totals from the ledger.
 
-use shared::phone::mask;
-use shared::store::usage::Ledger;
+use shared::store::ledger::Ledger;
 use shared::store::StoreError;
 use std::collections::BTreeSet;
+use voice_core::privacy::mask;
 
 /// How many calls `make calls USER=…` lists.
 pub const HISTORY_LIMIT: i32 = 50;

@@ -195,7 +195,7 @@ async fn handle(request: Request<Incoming>, state: Arc<State>) -> Response<Full<
                     .to_string(),
                 );
             }
-            let id = format!("USR-{}", shared::token::jti().unwrap_or_default());
+            let id = format!("USR-{}", voice_core::token::jti().unwrap_or_default());
             let custom_data = user["properties"]["custom_data"].clone();
             users.insert(
                 name.to_string(),

@@ -7,8 +7,8 @@ use devtools::load;
 use devtools::proxy::Proxy;
 use lambda_http::Request;
 use serde_json::{json, Value};
+use shared::config::aws::OPERATION_TIMEOUT;
 use shared::config::EventConfig;
-use shared::config::OPERATION_TIMEOUT;
 use shared::store::Store;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -20,7 +20,7 @@ fn post(body: &str) -> Request {
 }
 
 async fn deliver(cfg: &EventConfig, store: &Store, body: &str) -> (u16, Value) {
-    let res = shared::http::event::handle_event(cfg, store, post(body))
+    let res = shared::http::event::handle_event(cfg, store, store.ledger(), post(body))
         .await
         .unwrap();
     (

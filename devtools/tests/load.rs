@@ -24,7 +24,7 @@ async fn a_thousand_shuffled_events_with_duplicates_land_exactly_once_and_every_
         "the traffic has redeliveries"
     );
 
-    let day = shared::usage::day_of(&shared::event::Timestamp::now()).to_string();
+    let day = voice_core::time::day_of(&voice_core::time::Timestamp::now()).to_string();
     let report = load::run(&plan, &cfg, 32).await;
     assert_eq!((report.sent, report.errors), (1_000, 0), "{report:?}");
     assert_eq!(

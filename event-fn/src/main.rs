@@ -1,4 +1,5 @@
-//! event-fn: Vonage reports call status changes; we store each one in DynamoDB.
+//! event-fn: Vonage reports call status changes; we store each one in DynamoDB, and settle the
+//! end of each phone leg with the app user who placed the call.
 
 use lambda_http::{run, service_fn, Error};
 use shared::config::{dynamodb_client, EventConfig, ProcessEnv};
@@ -11,5 +12,8 @@ async fn main() -> Result<(), Error> {
     let config = EventConfig::from_env(&ProcessEnv)?;
     let store = Store::new(dynamodb_client(&ProcessEnv, None)?, &config);
     warm_up(store.client(), store.table()).await;
-    run(service_fn(|req| handle_event(&config, &store, req))).await
+    run(service_fn(|req| {
+        handle_event(&config, &store, store.ledger(), req)
+    }))
+    .await
 }

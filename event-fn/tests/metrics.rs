@@ -144,7 +144,7 @@ async fn a_phone_leg_no_app_user_placed_is_stored_at_once_and_counted_unowned() 
     let completed = serde_json::json!({
         "uuid": "phone-fresh", "conversation_uuid": "CON-fresh", "status": "completed",
         "direction": "outbound", "duration": "5", "price": "0.00833333",
-        "to": "447700900000", "timestamp": shared::event::Timestamp::now().as_str(),
+        "to": "447700900000", "timestamp": voice_core::time::Timestamp::now().as_str(),
     })
     .to_string();
     let (bodies, stdout) = deployed(store.table(), &dynamodb_local())

@@ -3,8 +3,8 @@
 
 use serde_json::{json, Value};
 use shared::config::EventConfig;
-use shared::signature::Verifier;
 use shared::testkit::*;
+use voice_core::signature::Verifier;
 
 const SECRET: &str = "test-secret-for-signed-webhooks";
 const API_KEY: &str = "abcd1234";

@@ -2,7 +2,8 @@
 //! the event function's permissions must be what the code expects.
 
 use serde_yaml::Value;
-use shared::config::{ANSWER_ENV, EVENT_ENV, NAMESPACE_VAR, SIGNATURE_ENV, TOKEN_ENV};
+use shared::config::{ANSWER_ENV, EVENT_ENV, SIGNATURE_ENV, TOKEN_ENV};
+use shared::metrics::NAMESPACE_VAR;
 use shared::store::{EXPIRES_AT, PK, SK};
 use std::collections::BTreeSet;
 use std::path::Path;

@@ -3,7 +3,8 @@
 //! a client that trusts that authority, so the refusal is the trust store's doing.
 
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
-use shared::config::{dynamodb_client_over, https_client, AWS_ROOT_CERTIFICATES};
+use shared::config::aws::dynamodb_client_over;
+use shared::config::{https_client, AWS_ROOT_CERTIFICATES};
 use shared::testkit::Vars;
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};

@@ -5,16 +5,16 @@
 //! with the traffic.
 
 use serde_json::{json, Value};
-use shared::answer::LIMIT_TEXT;
-use shared::event::Timestamp;
 use shared::store::admin::DayUsage;
-use shared::store::usage::Ledger;
+use shared::store::ledger::Ledger;
 use shared::store::Store;
 use shared::testkit::{
     answer_call, answer_config, local_store, post, scan_all, send, trim_zeros, tutorial_call,
     CONVERSATION, EVENT, PHONE_LEG,
 };
-use shared::usage::day_of;
+use voice_core::answer::LIMIT_TEXT;
+use voice_core::time::day_of;
+use voice_core::time::Timestamp;
 
 const TUTORIAL_TO: &str = "447700900000";
 

@@ -3,6 +3,7 @@
 //! with the body kept as sent, and a leg exactly where the body has a status and a leg id.
 
 use serde_json::{json, Value};
+use shared::store::Item;
 use shared::testkit::*;
 
 /// The published event bodies, as (file name, body), in file order.

@@ -17,7 +17,7 @@ fn config() -> &'static AnswerConfig {
 fuzz_target!(|data: &[u8]| {
     let req = common::request(data);
     if let Ok(params) = shared::http::params(&req) {
-        if let Ok(answer) = shared::answer::answer(config(), &params) {
+        if let Ok(answer) = voice_core::answer::answer(&config().settings, &params) {
             let json = serde_json::to_value(&answer.ncco).expect("NCCO serialises");
             for action in json.as_array().expect("array") {
                 for endpoint in action["endpoint"].as_array().into_iter().flatten() {

@@ -11,9 +11,9 @@ mod common;
 fuzz_target!(|data: &[u8]| {
     let req = common::request(data);
     if let Ok(params) = shared::http::params(&req) {
-        if let Ok(event) = shared::event::CallEvent::from_params(&params) {
+        if let Ok(event) = voice_core::event::CallEvent::from_params(&params) {
             assert!(!event.kind.name().is_empty());
-            assert!(event.kind.name().len() <= shared::event::MAX_STATUS_LEN);
+            assert!(event.kind.name().len() <= voice_core::event::MAX_STATUS_LEN);
             if event.status().is_none() || event.timestamp.is_none() {
                 assert!(event.fingerprint.is_some());
             }

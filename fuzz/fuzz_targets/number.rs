@@ -3,7 +3,7 @@
 //! parses again to itself, and has a country code that is a prefix of it.
 
 use libfuzzer_sys::fuzz_target;
-use shared::phone::E164;
+use voice_core::phone::E164;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
@@ -14,7 +14,7 @@ fuzz_target!(|data: &[u8]| {
         assert!(!digits.starts_with('0'));
         assert_eq!(E164::parse(digits).as_ref(), Ok(&number));
         assert!(digits.starts_with(number.country_code()));
-        assert_eq!(number.masked().len(), digits.len());
+        assert_eq!(voice_core::privacy::mask(digits).len(), digits.len());
     }
-    let _ = shared::phone::mask(text);
+    let _ = voice_core::privacy::redact(text);
 });

@@ -5,9 +5,9 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use lambda_http::Request;
 use shared::config::AnswerConfig;
-use shared::event::CallEvent;
 use shared::testkit;
 use std::hint::black_box;
+use voice_core::event::CallEvent;
 
 const COMPLETED: &str = include_str!("../../fixtures/tutorial-call/04-phone-leg-completed.json");
 
@@ -37,12 +37,12 @@ fn benches(c: &mut Criterion) {
     c.bench_function("answer: GET request → decision → NCCO response", |b| {
         b.iter(|| {
             let params = shared::http::params(black_box(&req)).unwrap();
-            let answer = shared::answer::answer(&cfg, &params).unwrap();
+            let answer = voice_core::answer::answer(&cfg.settings, &params).unwrap();
             shared::http::json_response(lambda_http::http::StatusCode::OK, &answer.ncco)
         })
     });
     let req = event_request();
-    let received = shared::event::Timestamp::now();
+    let received = voice_core::time::Timestamp::now();
     c.bench_function(
         "event: POST body → CallEvent → DynamoDB writes built",
         |b| {
@@ -56,20 +56,18 @@ fn benches(c: &mut Criterion) {
     );
     let params = shared::http::params(&req).unwrap();
     let event = CallEvent::from_params(&params).unwrap();
-    let stored = Ok(shared::store::Recorded::New);
-    let charged = Ok(shared::http::event::Ledgered::Settled(
-        shared::store::usage::Settled::Charged,
-    ));
+    let recording = shared::usecase::event::Recording {
+        recorded: Ok(voice_core::event::Recorded::New),
+        ledgered: Ok(shared::usecase::event::LedgerOutcome::Settled(
+            voice_core::usage::Settled::Charged,
+        )),
+        latency: std::time::Duration::from_micros(700),
+    };
     c.bench_function(
         "event: EMF metrics document for a stored completed leg",
         |b| {
             b.iter(|| {
-                let emf = shared::http::event::metrics(
-                    black_box(&event),
-                    &stored,
-                    &charged,
-                    std::time::Duration::from_micros(700),
-                );
+                let emf = shared::http::event::metrics(black_box(&event), &recording);
                 emf.document("VoiceHooks", 1_700_000_000_000)
             })
         },

@@ -1,4 +1,9 @@
-//! One error type for every function; the HTTP edge (`http`) gives each variant its status.
+//! The HTTP edge's errors: each variant answers with one status (`http::status`). The domain
+//! and the use cases have errors of their own; they become one of these only here, at the edge.
+
+use crate::usecase::ports::StoreError;
+use voice_core::params::InvalidInput;
+use voice_core::signature::SignatureError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -31,4 +36,41 @@ pub enum Error {
     /// DynamoDB or Vonage could not be reached (after the SDK's retries): the caller should retry.
     #[error("{0}")]
     Unavailable(String),
+}
+
+impl From<InvalidInput> for Error {
+    fn from(e: InvalidInput) -> Self {
+        Self::BadRequest(e.0)
+    }
+}
+
+impl From<SignatureError> for Error {
+    fn from(e: SignatureError) -> Self {
+        Self::Unauthorized(e.0)
+    }
+}
+
+/// Whatever the store could not do, the caller can retry: a `503`.
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Self {
+        Self::Unavailable(e.to_string())
+    }
+}
+
+#[cfg(feature = "token")]
+impl From<crate::usecase::token::TokenError> for Error {
+    fn from(e: crate::usecase::token::TokenError) -> Self {
+        use crate::usecase::ports::VonageError;
+        use crate::usecase::token::TokenError;
+        let text = e.to_string();
+        match e {
+            TokenError::NoIdentity => Self::Unauthorized(text),
+            TokenError::NoClaim(_) | TokenError::BadClaim(_) => Self::Forbidden(text),
+            TokenError::Taken => Self::Conflict(text),
+            TokenError::Vonage(VonageError::Refused { .. }) => Self::BadGateway(text),
+            TokenError::Store(_) | TokenError::Vonage(_) | TokenError::Mint(_) => {
+                Self::Unavailable(text)
+            }
+        }
+    }
 }

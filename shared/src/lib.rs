@@ -1,29 +1,28 @@
-//! Everything voice-hooks decides, shared by the Lambda functions.
+//! The functions' application layer, over the pure domain of `voice_core`:
 //!
-//! The domain (`ncco`, `phone`, `answer`, `event`, `signature`, `token`, `params`, `error`) is
-//! pure: no HTTP types, no I/O; `jwt` is jsonwebtoken's crypto provider for all of them. `http` is the one edge that touches lambda_http, with one handler per
-//! function; `store` is the DynamoDB table; `users` makes sure an app user exists at Vonage (token-fn); `config` turns the environment into typed settings
-//! and clients, once, at init. Arrows point one way: `http` → `store` → domain.
+//! - `usecase`: one module per function (answer, event, token), each written against the small
+//!   traits it needs from the table and from Vonage;
+//! - `http`: the one edge that touches lambda_http, turning requests into use-case inputs and
+//!   results (and `error`s) into responses;
+//! - `store`: the DynamoDB table, implementing the use cases' traits; `vonage`: Vonage's Users
+//!   API client (token-fn);
+//! - `config`: environment → typed settings and clients, once, at init; `metrics`: CloudWatch
+//!   EMF documents.
+//!
+//! Arrows point one way: `http` → `usecase` → `voice_core`; `store` and `vonage` → the use
+//! cases' traits; nothing imports `http`. `scripts/check_layers.py` (in `make test`) refuses a
+//! cycle between any two files.
 
-pub mod answer;
 pub mod config;
 pub mod error;
-pub mod event;
 pub mod http;
-pub mod jwt;
 pub mod metrics;
-pub mod ncco;
-pub mod params;
-pub mod phone;
-pub mod signature;
 #[cfg(feature = "dynamodb")]
 pub mod store;
 #[cfg(any(test, feature = "test-util"))]
 pub mod testkit;
+pub mod usecase;
 #[cfg(feature = "token")]
-pub mod token;
-pub mod usage;
-#[cfg(feature = "token")]
-pub mod users;
+pub mod vonage;
 
 pub use error::Error;

@@ -13,8 +13,8 @@
 //! Powertools' convention, set by template.yaml): `config` reads it into [`Metrics`]. Nothing
 //! sniffs the platform, and `make run` (which sets no namespace) keeps its terminal readable.
 
-use crate::event::Decimal;
 use serde_json::Value;
+use voice_core::decimal::Decimal;
 
 /// The variable that turns metrics on and names their CloudWatch namespace.
 pub const NAMESPACE_VAR: &str = "POWERTOOLS_METRICS_NAMESPACE";

@@ -5,8 +5,8 @@ use lambda_http::{run, service_fn, Error};
 use shared::config::{dynamodb_client, private_key, ProcessEnv, TokenConfig};
 use shared::http::token::handle_token;
 use shared::store::{profiles::Profiles, warm_up};
-use shared::token::Minter;
-use shared::users::{Directory, UsersApi};
+use shared::vonage::UsersApi;
+use voice_core::token::Minter;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
@@ -22,12 +22,10 @@ async fn main() -> Result<(), Error> {
     .map_err(|e| format!("the Vonage private key: {e}"))?;
     let client = dynamodb_client(&ProcessEnv, None)?;
     warm_up(&client, &config.table_name).await;
-    let directory = Directory {
-        profiles: Profiles::new(client, &config.table_name),
-        api: UsersApi::new(&config.vonage_api_url)?,
-    };
+    let profiles = Profiles::new(client, &config.table_name);
+    let vonage = UsersApi::new(&config.vonage_api_url)?;
     run(service_fn(|req| {
-        handle_token(&config, &minter, &directory, req)
+        handle_token(&config, &minter, &profiles, &vonage, req)
     }))
     .await
 }

@@ -83,13 +83,19 @@ async fn as_deployed_the_key_is_read_from_secrets_manager_at_init() {
 
 #[tokio::test]
 async fn as_deployed_a_known_user_gets_a_token_and_it_is_counted() {
-    use shared::store::profiles::{Profile, Profiles};
-    use shared::token::UserName;
+    use shared::store::profiles::Profiles;
+    use shared::usecase::token::UserProfiles;
+    use voice_core::identity::Profile;
+    use voice_core::identity::UserName;
     let (secrets, arn) = with_key().await;
     let store = local_store().await;
     let user = UserName::from_claim("known-user").unwrap();
     Profiles::new(store.client().clone(), store.table())
-        .remember(&Profile::new(&user, "USR-known", 0))
+        .remember(&Profile {
+            name: user.clone(),
+            vonage_user_id: "USR-known".into(),
+            created_at: 0,
+        })
         .await
         .unwrap();
     let request = ApiGw::new("POST", "/token")
@@ -113,7 +119,7 @@ async fn as_deployed_a_known_user_gets_a_token_and_it_is_counted() {
     // The log line names the user by pseudonym only.
     assert!(!stdout.contains("known-user"), "{stdout}");
     assert!(
-        stdout.contains(&shared::phone::pseudonym("known-user")),
+        stdout.contains(&voice_core::privacy::pseudonym("known-user")),
         "{stdout}"
     );
 }

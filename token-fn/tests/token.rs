@@ -7,9 +7,10 @@ use shared::http::token::handle_token;
 use shared::store::profiles::Profiles;
 use shared::store::Store;
 use shared::testkit::{item_count, local_store, rsa_key, scan_all, verify_rs256, ApiGw, Vars};
-use shared::token::Minter;
-use shared::users::{Directory, UsersApi};
+use shared::usecase::token::UserProfiles;
+use shared::vonage::UsersApi;
 use std::sync::Arc;
+use voice_core::token::Minter;
 
 const APP: &str = "aaaaaaaa-bbbb-cccc-dddd-0123456789ab";
 const COGNITO_SUB: &str = "0d3e1b6a-7c1f-4d5e-9a8b-2f6c4e1d0a9b";
@@ -17,7 +18,8 @@ const COGNITO_SUB: &str = "0d3e1b6a-7c1f-4d5e-9a8b-2f6c4e1d0a9b";
 struct Setup {
     cfg: TokenConfig,
     minter: Minter,
-    directory: Directory,
+    profiles: Profiles,
+    api: UsersApi,
     vonage: UsersStandIn,
     store: Store,
 }
@@ -41,14 +43,13 @@ async fn setup_with(vars: &[(&str, &str)]) -> Setup {
         cfg.acl.clone(),
     )
     .expect("minter");
-    let directory = Directory {
-        profiles: Profiles::new(store.client().clone(), store.table()),
-        api: UsersApi::new(&cfg.vonage_api_url).expect("client"),
-    };
+    let profiles = Profiles::new(store.client().clone(), store.table());
+    let api = UsersApi::new(&cfg.vonage_api_url).expect("client");
     Setup {
         cfg,
         minter,
-        directory,
+        profiles,
+        api,
         vonage,
         store,
     }
@@ -63,7 +64,7 @@ fn signed_in(claims: Value) -> ApiGw {
 }
 
 async fn send(s: &Setup, req: ApiGw) -> (u16, Value) {
-    let res = handle_token(&s.cfg, &s.minter, &s.directory, req.request())
+    let res = handle_token(&s.cfg, &s.minter, &s.profiles, &s.api, req.request())
         .await
         .expect("the handler answers every request");
     assert_eq!(res.headers()["content-type"], "application/json");
@@ -114,15 +115,18 @@ async fn a_signed_in_user_gets_a_token_for_the_vonage_user_made_for_them() {
     );
     let id = s.vonage.users()[COGNITO_SUB].clone();
     let profile = s
-        .directory
         .profiles
-        .get(&shared::token::UserName::from_claim(COGNITO_SUB).unwrap())
+        .get(&voice_core::identity::UserName::from_claim(COGNITO_SUB).unwrap())
         .await
         .unwrap()
         .expect("profile");
-    assert_eq!(profile.pk, format!("USER#{COGNITO_SUB}"));
-    assert_eq!(profile.sk, "PROFILE");
     assert_eq!(profile.vonage_user_id, id);
+    let items = scan_all(&s.store).await;
+    assert_eq!(
+        items[0]["pk"].as_s().unwrap(),
+        &format!("USER#{COGNITO_SUB}")
+    );
+    assert_eq!(items[0]["sk"].as_s().unwrap(), "PROFILE");
     assert_eq!(item_count(&s.store).await, 1);
 }
 
@@ -201,7 +205,7 @@ async fn a_vonage_user_this_service_created_but_never_remembered_is_adopted() {
     s.vonage.add_user_with(
         "Alice",
         "USR-made-earlier",
-        json!({"created_by": shared::users::CREATED_BY}),
+        json!({"created_by": shared::usecase::token::CREATED_BY}),
     );
     let (status, body) = send(&s, signed_in(json!({"sub": "Alice"}))).await;
     assert_eq!(status, 200, "{body}");
@@ -216,7 +220,7 @@ async fn a_vonage_user_this_service_created_but_never_remembered_is_adopted() {
     assert_eq!(status, 200);
     assert_eq!(
         s.vonage.custom_data("Brian"),
-        Some(json!({"created_by": shared::users::CREATED_BY}))
+        Some(json!({"created_by": shared::usecase::token::CREATED_BY}))
     );
 }
 
@@ -296,7 +300,7 @@ async fn vonage_down_is_a_503_that_records_nothing_and_a_retry_succeeds() {
 #[tokio::test]
 async fn vonage_unreachable_is_a_503() {
     let mut s = setup().await;
-    s.directory.api = UsersApi::new("http://127.0.0.1:9").unwrap();
+    s.api = UsersApi::new("http://127.0.0.1:9").unwrap();
     let (status, body) = send(&s, signed_in(json!({"sub": "dave"}))).await;
     assert_eq!(status, 503, "{body}");
     assert_eq!(item_count(&s.store).await, 0);
@@ -307,7 +311,7 @@ async fn vonage_refusing_our_application_token_is_a_502() {
     let mut s = setup().await;
     // Vonage knows the application by another public key: it answers 401 to the create.
     s.vonage = UsersStandIn::start(&[0u8; 8], APP).await;
-    s.directory.api = UsersApi::new(&s.vonage.url()).unwrap();
+    s.api = UsersApi::new(&s.vonage.url()).unwrap();
     let (status, body) = send(&s, signed_in(json!({"sub": "erin"}))).await;
     assert_eq!(status, 502, "{body}");
     assert_eq!(item_count(&s.store).await, 0);
@@ -317,7 +321,7 @@ async fn vonage_refusing_our_application_token_is_a_502() {
 async fn dynamodb_unreachable_is_a_503() {
     let mut s = setup().await;
     let client = dynamodb_client(&ProcessEnv, Some("http://127.0.0.1:9")).unwrap();
-    s.directory.profiles = Profiles::new(client, s.store.table());
+    s.profiles = Profiles::new(client, s.store.table());
     let (status, body) = send(&s, signed_in(json!({"sub": "frank"}))).await;
     assert_eq!(status, 503, "{body}");
     assert_eq!(

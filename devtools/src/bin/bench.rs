@@ -18,18 +18,17 @@
 //! measured with its key in `VONAGE_PRIVATE_KEY` (init without the Secrets Manager fetch) and
 //! its user known (a profile in the table: one GetItem and one signature per request).
 
+use devtools::bench::{dynamodb_local_alone, status_of, us, Figures, WARM};
 use devtools::deployed::{required_parameters, Deployed, APPLICATION_ID, SECRET};
 use devtools::load;
 use devtools::proxy::Proxy;
-use devtools::runtime_api::{median_min_max, percentile, Function};
+use devtools::runtime_api::{median_min_max, Function};
+use shared::usecase::answer::CallLedger;
 use std::path::Path;
-use std::process::Command;
-use std::time::Duration;
 
 /// Cold starts per function, unless `BENCH_COLD_STARTS` says (more for A/B comparisons of
 /// init and first invocation, whose spread on a shared machine is wide).
 const DEFAULT_COLD_STARTS: usize = 7;
-const WARM: usize = 1000;
 
 /// `endpoint` with its address given by name (`localhost`), as Lambda's endpoints are.
 fn by_name(endpoint: &str) -> String {
@@ -61,93 +60,6 @@ fn deployed(function: &str, parameters: &[(&str, &str)], table: &str, endpoint: 
     let mut all = required_parameters();
     all.extend_from_slice(parameters);
     Deployed::new(function, &all, table).dynamodb(endpoint)
-}
-
-/// The status code of the API Gateway response the function returned.
-fn status_of(body: &[u8]) -> u64 {
-    serde_json::from_slice::<serde_json::Value>(body)
-        .ok()
-        .and_then(|v| v["statusCode"].as_u64())
-        .unwrap_or(0)
-}
-
-struct Figures {
-    init: Vec<Duration>,
-    first: Vec<Duration>,
-    warm: Vec<Duration>,
-    warm_p50: Vec<Duration>,
-    rss_kib: Vec<u64>,
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2}", d.as_secs_f64() * 1e3)
-}
-
-fn us(d: Duration) -> String {
-    format!("{:.0}", d.as_secs_f64() * 1e6)
-}
-
-impl Figures {
-    fn print(&mut self, name: &str) {
-        let (i, i_min, i_max) = median_min_max(&mut self.init);
-        let (f, f_min, f_max) = median_min_max(&mut self.first);
-        self.warm.sort();
-        let (p50, p50_min, p50_max) = median_min_max(&mut self.warm_p50);
-        self.rss_kib.sort();
-        let rss = |k: u64| format!("{:.1}", k as f64 / 1024.0);
-        println!(
-            "| {name} | {} ms ({}–{}) | {} ms ({}–{}) | {} µs ({}–{}) | {} µs | {} MB ({}–{}) |",
-            ms(i),
-            ms(i_min),
-            ms(i_max),
-            ms(f),
-            ms(f_min),
-            ms(f_max),
-            us(p50),
-            us(p50_min),
-            us(p50_max),
-            us(percentile(&self.warm, 99)),
-            rss(self.rss_kib[self.rss_kib.len() / 2]),
-            rss(self.rss_kib[0]),
-            rss(self.rss_kib[self.rss_kib.len() - 1]),
-        );
-    }
-}
-
-impl Figures {
-    fn new() -> Self {
-        Self {
-            init: vec![],
-            first: vec![],
-            warm: vec![],
-            warm_p50: vec![],
-            rss_kib: vec![],
-        }
-    }
-
-    /// One cold start: init, a first invocation, then `WARM` more.
-    async fn cold_start(&mut self, command: Command, mut payload: impl FnMut(usize) -> Vec<u8>) {
-        let mut function = Function::start(command).await;
-        self.init.push(function.init().await);
-        let mut latencies = Vec::with_capacity(WARM);
-        for i in 0..=WARM {
-            let (latency, outcome) = function.invoke(payload(i)).await;
-            assert!(
-                outcome.ok && status_of(&outcome.body) == 200,
-                "invocation failed: {}",
-                String::from_utf8_lossy(&outcome.body)
-            );
-            if i == 0 {
-                self.first.push(latency);
-            } else {
-                latencies.push(latency);
-            }
-        }
-        self.rss_kib.push(function.peak_rss_kib());
-        latencies.sort();
-        self.warm_p50.push(percentile(&latencies, 50));
-        self.warm.extend(latencies);
-    }
 }
 
 #[tokio::main]
@@ -204,14 +116,14 @@ async fn main() {
     let warm_up = shared::store::Store::from_env(&cfg).expect("store from the environment");
     for body in plans[3 * cold_starts - 1].iter().take(WARM) {
         let event =
-            shared::event::CallEvent::from_params(&serde_json::from_str(body).expect("JSON"))
+            voice_core::event::CallEvent::from_params(&serde_json::from_str(body).expect("JSON"))
                 .expect("event");
         warm_up
             .record(&event, body, true)
             .await
             .expect("warm-up write");
     }
-    let mut no_ledger = Figures::new();
+    let mut no_ledger = Figures::default();
     for _ in 0..cold_starts {
         let command = deployed("AnswerFunction", &[], table, &functions_endpoint)
             .edited("TABLE_NAME", None)
@@ -231,7 +143,7 @@ async fn main() {
         ("answer-fn, ledger, limits off", &[][..]),
         ("answer-fn, ledger, limits on", &limits_on[..]),
     ] {
-        let mut figures = Figures::new();
+        let mut figures = Figures::default();
         for run in 0..cold_starts {
             let command =
                 deployed("AnswerFunction", limits, table, &functions_endpoint).command(&answer_bin);
@@ -258,7 +170,7 @@ async fn main() {
         |endpoint: &str| deployed("EventFunction", &[], table, endpoint).command(&event_bin);
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../bench/event_peer.py");
     let with_peer = Path::new(&python).exists();
-    let (mut rust, mut peer) = (Figures::new(), Figures::new());
+    let (mut rust, mut peer) = (Figures::default(), Figures::default());
     for run in 0..cold_starts {
         rust.cold_start(event_command(&functions_endpoint), |i| event(run, i))
             .await;
@@ -287,20 +199,20 @@ async fn main() {
     let (completed, others): (Vec<&String>, Vec<&String>) = bodies
         .iter()
         .partition(|b| b.contains(r#""status":"completed""#));
-    let ledger = shared::store::usage::Ledger::new(
+    let ledger = shared::store::ledger::Ledger::new(
         shared::config::dynamodb_client(&shared::config::ProcessEnv, None).expect("client"),
         table,
     );
     for body in &completed {
         let event: serde_json::Value = serde_json::from_str(body).expect("JSON");
-        let call = shared::usage::NewCall {
+        let call = voice_core::usage::NewCall {
             user: "bench-user".into(),
             call_id: event["conversation_uuid"]
                 .as_str()
                 .unwrap_or_default()
                 .into(),
             to: "447700900000".into(),
-            answered_at: shared::event::Timestamp::now(),
+            answered_at: voice_core::time::Timestamp::now(),
         };
         ledger
             .count_call(&call, &Default::default())
@@ -344,8 +256,10 @@ async fn main() {
 /// token-fn: a signed-in user whose Vonage user is already known, so each request is one
 /// DynamoDB GetItem and one RS256 signature; the Users API stand-in must see no request.
 async fn token_fn(binary: &str, table: &str, endpoint: &str, cold_starts: usize) {
-    use shared::store::profiles::{Profile, Profiles};
-    use shared::token::UserName;
+    use shared::store::profiles::Profiles;
+    use shared::usecase::token::UserProfiles;
+    use voice_core::identity::Profile;
+    use voice_core::identity::UserName;
     const APP: &str = APPLICATION_ID;
     let (pem, public) = shared::testkit::rsa_key();
     let vonage = devtools::vonage::UsersStandIn::start(public, APP).await;
@@ -353,7 +267,11 @@ async fn token_fn(binary: &str, table: &str, endpoint: &str, cold_starts: usize)
         .expect("client from the environment");
     let user = UserName::from_claim("bench-user").expect("a user name");
     Profiles::new(client, table)
-        .remember(&Profile::new(&user, "USR-bench", 0))
+        .remember(&Profile {
+            name: user.clone(),
+            vonage_user_id: "USR-bench".into(),
+            created_at: 0,
+        })
         .await
         .expect("the profile");
     let request = shared::testkit::ApiGw::new("POST", "/token")
@@ -361,7 +279,7 @@ async fn token_fn(binary: &str, table: &str, endpoint: &str, cold_starts: usize)
         .event()
         .to_string()
         .into_bytes();
-    let mut figures = Figures::new();
+    let mut figures = Figures::default();
     let token_service = [
         (
             "AuthIssuer",
@@ -407,7 +325,7 @@ async fn first_invocation_without_dynamodb_local(
     let server = tokio::spawn(devtools::http::serve(listener, |_| async {
         devtools::http::response(200, &[("content-type", "application/x-amz-json-1.0")], "{}")
     }));
-    let mut figures = Figures::new();
+    let mut figures = Figures::default();
     for _ in 0..cold_starts {
         let command = deployed("EventFunction", &[], "bench-calls", &endpoint).command(binary);
         figures.cold_start(command, event).await;
@@ -421,82 +339,4 @@ async fn first_invocation_without_dynamodb_local(
         first.as_secs_f64() / p50.as_secs_f64()
     );
     server.abort();
-}
-
-/// DynamoDB Local on its own, from the harness, without any function: a `PutItem` on a warm
-/// connection back to back (what a warm invocation meets), and one after a cold start's idle
-/// gap of 3 ms, on a warm and on a new connection (what a first invocation meets). The
-/// emulator's share of every first invocation, the Python peer's included.
-async fn dynamodb_local_alone(address: std::net::SocketAddr, table: &str) {
-    use bytes::Bytes;
-    use http_body_util::{BodyExt, Full};
-    use hyper::client::conn::http1::{handshake, SendRequest};
-    const ROUNDS: usize = 200;
-    const IDLE: Duration = Duration::from_millis(3);
-    let mut n = 0u64;
-    let mut request = || {
-        n += 1;
-        let body = format!(
-            r#"{{"TableName":"{table}","Item":{{"pk":{{"S":"BENCH#alone"}},"sk":{{"S":"{n}"}}}}}}"#
-        );
-        hyper::Request::post("/")
-            .header("host", address.to_string())
-            .header("content-type", "application/x-amz-json-1.0")
-            .header("x-amz-target", "DynamoDB_20120810.PutItem")
-            .header("x-amz-date", "20260101T000000Z")
-            .header(
-                "authorization",
-                "AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, \
-                 SignedHeaders=host, Signature=0",
-            )
-            .body(Full::new(Bytes::from(body)))
-            .expect("a request")
-    };
-    // One request on one connection, timed from sending it to the last byte of the answer.
-    async fn exchange(
-        connection: &mut SendRequest<Full<Bytes>>,
-        request: hyper::Request<Full<Bytes>>,
-    ) -> Duration {
-        connection.ready().await.expect("connection ready");
-        let started = std::time::Instant::now();
-        let response = connection.send_request(request).await.expect("an answer");
-        assert_eq!(response.status(), 200, "DynamoDB Local refused the PutItem");
-        response.into_body().collect().await.expect("the body");
-        started.elapsed()
-    }
-    let connect = || async {
-        let stream = tokio::net::TcpStream::connect(address)
-            .await
-            .expect("connect");
-        stream.set_nodelay(true).expect("nodelay");
-        let (connection, driver) = handshake(hyper_util::rt::TokioIo::new(stream))
-            .await
-            .expect("HTTP/1.1");
-        tokio::spawn(driver);
-        connection
-    };
-    let mut warm = connect().await;
-    for _ in 0..ROUNDS {
-        exchange(&mut warm, request()).await;
-    }
-    let (mut back_to_back, mut after_idle, mut new_after_idle) = (vec![], vec![], vec![]);
-    for _ in 0..ROUNDS {
-        back_to_back.push(exchange(&mut warm, request()).await);
-        tokio::time::sleep(IDLE).await;
-        after_idle.push(exchange(&mut warm, request()).await);
-        tokio::time::sleep(IDLE).await;
-        let mut fresh = connect().await;
-        new_after_idle.push(exchange(&mut fresh, request()).await);
-    }
-    let p50 = |v: &mut Vec<Duration>| {
-        v.sort();
-        us(percentile(v, 50))
-    };
-    println!(
-        "DynamoDB Local alone, PutItem p50 over {ROUNDS}: back to back on a warm connection {} µs; \
-         after 3 ms idle {} µs on a warm connection, {} µs on a new one",
-        p50(&mut back_to_back),
-        p50(&mut after_idle),
-        p50(&mut new_after_idle)
-    );
 }

@@ -5,10 +5,11 @@
 //! pipes them into `scripts/check_ncco.py`, which validates each with Vonage's own SDK models.
 
 use serde_json::{json, Value};
-use shared::answer::{Decision, Refusal};
-use shared::config::{AnswerConfig, MAX_TALK_CHARS};
+use shared::config::AnswerConfig;
 use shared::testkit::{published_answer_requests, Vars};
 use std::process::ExitCode;
+use voice_core::answer::MAX_TALK_CHARS;
+use voice_core::answer::{Decision, Refusal};
 
 /// The configurations whose differences show in an NCCO.
 fn configs() -> Vec<(&'static str, Vars)> {
@@ -70,16 +71,21 @@ fn main() -> ExitCode {
                 failures += 1;
                 continue;
             };
-            match shared::answer::answer(&config, params) {
+            match voice_core::answer::answer(&config.settings, params) {
                 Ok(answer) => {
                     println!("{}", json!({"name": name, "ncco": answer.ncco}));
                     // What the ledger makes of a call it would connect.
                     if matches!(answer.decision, Decision::ConnectPhone(_)) {
-                        for refusal in [Refusal::Limit, Refusal::LimitsUnavailable] {
+                        for refusal in [
+                            Refusal::Limit,
+                            Refusal::LimitsUnavailable,
+                            Refusal::LedgerError,
+                            Refusal::OtherUser,
+                        ] {
                             let code = refusal.code();
                             let ncco = answer
                                 .clone()
-                                .overruled(&config, Decision::Refuse(refusal))
+                                .overruled(&config.settings, Decision::Refuse(refusal))
                                 .ncco;
                             println!(
                                 "{}",

@@ -11,8 +11,9 @@
 //! another key file.
 
 use shared::config::{private_key, Env, ProcessEnv, TokenConfig};
-use shared::token::{Minter, UserName};
 use std::process::ExitCode;
+use voice_core::identity::UserName;
+use voice_core::token::Minter;
 
 const USAGE: &str = "usage: token <user> [COUNT] | token new-key <PATH>";
 

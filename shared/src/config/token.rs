@@ -1,11 +1,12 @@
 //! token-fn's settings, and its private key: PEM text or a file locally, Secrets Manager in AWS.
 
-use super::{
-    https_client, metrics, seconds_in, value, AwsSettings, ConfigError, Env, AWS_ROOT_CERTIFICATES,
-    NAMESPACE_VAR,
-};
-use crate::token::{default_acl, parse_acl, DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS, MIN_TTL_SECONDS};
+use super::aws::{https_client, AwsSettings, AWS_ROOT_CERTIFICATES};
+use super::env::{metrics, seconds_in, value, ConfigError, Env};
+use crate::metrics::NAMESPACE_VAR;
 use serde_json::Value;
+use voice_core::token::{
+    default_acl, parse_acl, DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS, MIN_TTL_SECONDS,
+};
 
 /// Every variable token-fn reads, besides the AWS SDK's own. Tests check that `from_env` reads
 /// exactly these and that template.yaml sets no other.

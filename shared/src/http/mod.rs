@@ -5,16 +5,13 @@
 //! Vonage sends webhook parameters either as a query string (`GET`) or as a JSON object body
 //! (`POST`); both become one JSON object here, so the parsers after this point see one shape.
 
-#[cfg(feature = "dynamodb")]
 pub mod answer;
-#[cfg(feature = "dynamodb")]
 pub mod event;
 pub mod logging;
 #[cfg(feature = "token")]
 pub mod token;
 
 use crate::error::Error;
-use crate::params::{kind_of, Params};
 use lambda_http::{
     http::{
         header::{AUTHORIZATION, CONTENT_TYPE},
@@ -24,6 +21,7 @@ use lambda_http::{
 };
 use serde::Serialize;
 use serde_json::Value;
+use voice_core::params::{kind_of, Params};
 
 /// Largest body we read. Vonage's webhooks are a few hundred bytes; this bounds what a hostile
 /// client can make us parse and store.
@@ -42,7 +40,7 @@ pub fn params(req: &Request) -> Result<Params, Error> {
 /// signature (`payload_hash` hashes a body), so anyone holding one token could send any query
 /// under it. `url` names the dashboard setting to fix (`Answer URL`, `Event URL`).
 pub fn signed_post_only(
-    verifier: &crate::signature::Verifier,
+    verifier: &voice_core::signature::Verifier,
     req: &Request,
     url: &'static str,
 ) -> Result<(), Error> {

@@ -1,13 +1,12 @@
-//! token-fn's handler: the API Gateway JWT authorizer's verified claims in, a Vonage user token
-//! out. Identity comes from those claims and nowhere else: no header, query or body is read.
+//! token-fn's edge: the API Gateway JWT authorizer's verified claims → the use case
+//! (`usecase::token`) → a Vonage user token. Identity comes from those claims and nowhere else:
+//! no header, query or body is read.
 
 use super::{error_metrics, error_response, json_response, status};
 use crate::config::TokenConfig;
 use crate::error::Error;
 use crate::metrics::Emf;
-use crate::phone::{pseudonym, redact};
-use crate::token::{Minter, UserName};
-use crate::users::Directory;
+use crate::usecase::token::{issue_token, Issued, UserProfiles, VonageUsers};
 use lambda_http::{
     aws_lambda_events::apigw::ApiGatewayV2httpRequestContext,
     http::{
@@ -17,37 +16,33 @@ use lambda_http::{
     request::RequestContext,
     Body, Request, RequestExt, Response,
 };
-use serde::Serialize;
 use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};
-
-/// Longest display name we pass on to Vonage from the `name` claim, in characters.
-const MAX_DISPLAY_NAME_CHARS: usize = 100;
-
-/// The body of a `200`.
-#[derive(Debug, Serialize)]
-pub struct Issued {
-    pub token: String,
-    /// The Vonage user name the token is for (its `sub`).
-    pub user: String,
-    /// The token's `exp`, Unix seconds: refresh the session before then.
-    pub expires_at: u64,
-    /// Not sent: whether this request created the user at Vonage.
-    #[serde(skip)]
-    pub new_user: bool,
-}
+use voice_core::privacy::{pseudonym, redact};
+use voice_core::token::Minter;
 
 /// `200 {"token", "user", "expires_at"}`; `401` without the authorizer's claims, `403` when the
 /// claims do not name a user we can make, `405` for a method other than POST, `409` when
 /// Vonage has a user of that name this service did not create, `503` when Vonage or DynamoDB
 /// cannot be reached (a retry is safe), `502` when Vonage refuses.
-pub async fn handle_token(
+pub async fn handle_token<P: UserProfiles, V: VonageUsers>(
     cfg: &TokenConfig,
     minter: &Minter,
-    directory: &Directory,
+    profiles: &P,
+    vonage: &V,
     req: Request,
 ) -> Result<Response<Body>, lambda_http::Error> {
-    let result = issue(cfg, minter, directory, &req).await;
+    let result = async {
+        if req.method() != Method::POST {
+            return Err(Error::MethodNotAllowed(req.method().to_string(), "POST"));
+        }
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let claims = verified_claims(&req);
+        Ok(issue_token(&cfg.user_claim, claims, minter, profiles, vonage, now).await?)
+    }
+    .await;
     if let Some(sink) = &cfg.metrics {
         sink.emit(&metrics(&result));
     }
@@ -55,12 +50,7 @@ pub async fn handle_token(
         Ok(issued) => {
             let (user, new_user) = (pseudonym(&issued.user), issued.new_user);
             tracing::info!(user, new_user, "TOKEN issued for {user}");
-            let mut response = json_response(StatusCode::OK, &issued);
-            // A credential: no cache on the way may keep it (as OAuth token responses).
-            response
-                .headers_mut()
-                .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            response
+            no_store(json_response(StatusCode::OK, &issued))
         }
         Err(e) => {
             let error = redact(&e.to_string());
@@ -71,52 +61,18 @@ pub async fn handle_token(
     })
 }
 
-async fn issue(
-    cfg: &TokenConfig,
-    minter: &Minter,
-    directory: &Directory,
-    req: &Request,
-) -> Result<Issued, Error> {
-    if req.method() != Method::POST {
-        return Err(Error::MethodNotAllowed(req.method().to_string(), "POST"));
-    }
-    let claims = verified_claims(req).ok_or_else(|| {
-        Error::Unauthorized(
-            "no verified identity: call POST /token through the API's JWT authorizer, with the \
-             sign-in ID token as `Authorization: Bearer <token>`"
-                .into(),
-        )
-    })?;
-    let claim = claims.get(&cfg.user_claim).ok_or_else(|| {
-        Error::Forbidden(format!(
-            "the identity token has no `{}` claim to name the user by",
-            cfg.user_claim
-        ))
-    })?;
-    let user = UserName::from_claim(claim).map_err(Error::Forbidden)?;
-    let display_name = claims
-        .get("name")
-        .map(|name| name.trim())
-        .filter(|name| !name.is_empty() && name.chars().count() <= MAX_DISPLAY_NAME_CHARS)
-        .unwrap_or(user.as_str());
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let (_, new_user) = directory.ensure(minter, &user, display_name, now).await?;
-    let token = minter
-        .user_token(&user, now)
-        .map_err(|e| Error::Unavailable(e.to_string()))?;
-    Ok(Issued {
-        token: token.token,
-        user: user.to_string(),
-        expires_at: token.expires_at,
-        new_user,
-    })
+/// A credential, or what was asked of a user's own data: no cache on the way may keep it (as
+/// OAuth token responses).
+pub fn no_store(mut response: Response<Body>) -> Response<Body> {
+    response
+        .headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }
 
 /// The claims API Gateway's JWT authorizer verified, if the request came through one and it
 /// found any. `make run` has no authorizer: there every request is a 401.
-fn verified_claims(req: &Request) -> Option<&HashMap<String, String>> {
+pub fn verified_claims(req: &Request) -> Option<&HashMap<String, String>> {
     match req.request_context_ref()? {
         RequestContext::ApiGatewayV2(ApiGatewayV2httpRequestContext {
             authorizer: Some(authorizer),

@@ -2,9 +2,12 @@
 //! functions leave it off): create the table as the template does, read a conversation, a
 //! user's day and a user's calls back.
 
+use super::dynamo::{unavailable, Item};
+use super::events::Store;
 use super::keys::{conversation_pk, day_sk, user_pk, LOG_PREFIX, PK, SK};
-use super::usage::{Ledger, CALLS, SECONDS, SPEND};
-use super::{unavailable, Item, Store, StoreError, Transition};
+use super::ledger::{Ledger, CALLS, SECONDS, SPEND};
+use super::rules::Transition;
+use crate::usecase::ports::StoreError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
     ScalarAttributeType,
@@ -95,9 +98,9 @@ impl Store {
         };
         let invalid = |e: aws_sdk_dynamodb::error::BuildError| StoreError::Rejected(e.to_string());
         let result = self
-            .client
+            .client()
             .create_table()
-            .table_name(&self.table)
+            .table_name(self.table())
             .billing_mode(BillingMode::PayPerRequest)
             .key_schema(key(PK, KeyType::Hash).map_err(invalid)?)
             .key_schema(key(SK, KeyType::Range).map_err(invalid)?)
@@ -123,9 +126,9 @@ impl Store {
         let mut start: Option<Item> = None;
         loop {
             let page = self
-                .client
+                .client()
                 .query()
-                .table_name(&self.table)
+                .table_name(self.table())
                 .key_condition_expression("#pk = :pk")
                 .expression_attribute_names("#pk", PK)
                 .expression_attribute_values(

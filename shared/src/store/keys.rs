@@ -1,10 +1,10 @@
 //! Where items live: the key layout of the one table (a public contract, see README "Table
 //! layout").
 
-use super::Item;
-use crate::event::CallEvent;
+use super::dynamo::Item;
 use aws_sdk_dynamodb::types::AttributeValue;
 use std::collections::HashMap;
+use voice_core::event::CallEvent;
 
 /// Partition key attribute name.
 pub const PK: &str = "pk";
@@ -171,7 +171,7 @@ mod tests {
     #[test]
     fn the_longest_possible_sort_key_fits_dynamodbs_limit() {
         let id = "u".repeat(128);
-        let status = "s".repeat(crate::event::MAX_STATUS_LEN);
+        let status = "s".repeat(voice_core::event::MAX_STATUS_LEN);
         let e = event(json!({"uuid": id, "conversation_uuid": id, "status": status}));
         let (pk, sk) = transition_key(&e);
         assert!(sk.len() <= 1024 && pk.len() <= 2048, "{} bytes", sk.len());

@@ -1,35 +1,25 @@
 //! App users' profiles (`pk=USER#<name>`, `sk=PROFILE`): the Vonage user token-fn made for each,
 //! so that only a user's first token request calls Vonage's Users API.
 
+use super::dynamo::{put_if_absent, unavailable};
 use super::keys::{user_pk, PK, PROFILE_SK, SK};
-use super::{put_if_absent, unavailable, StoreError};
-use crate::token::UserName;
+use crate::usecase::ports::StoreError;
+use crate::usecase::token::UserProfiles;
 use aws_sdk_dynamodb::{types::AttributeValue, Client};
 use serde::{Deserialize, Serialize};
+use voice_core::identity::{Profile, UserName};
 
-/// One user's profile item.
+/// One user's profile item, as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Profile {
-    pub pk: String,
-    pub sk: String,
-    /// The Vonage user name (`token::UserName`).
-    pub name: String,
+struct ProfileItem {
+    pk: String,
+    sk: String,
+    /// The Vonage user name (`identity::UserName`).
+    name: String,
     /// Vonage's id of the user, `USR-…`.
-    pub vonage_user_id: String,
+    vonage_user_id: String,
     /// When we first saw the user, Unix seconds.
-    pub created_at: u64,
-}
-
-impl Profile {
-    pub fn new(name: &UserName, vonage_user_id: &str, created_at: u64) -> Self {
-        Self {
-            pk: user_pk(name.as_str()),
-            sk: PROFILE_SK.to_string(),
-            name: name.as_str().to_string(),
-            vonage_user_id: vonage_user_id.to_string(),
-            created_at,
-        }
-    }
+    created_at: u64,
 }
 
 /// The profiles in the calls table. token-fn's IAM policy lets it touch `USER#` items only.
@@ -46,9 +36,16 @@ impl Profiles {
             table: table.to_string(),
         }
     }
+}
 
-    pub async fn get(&self, name: &UserName) -> Result<Option<Profile>, StoreError> {
+impl UserProfiles for Profiles {
+    async fn get(&self, name: &UserName) -> Result<Option<Profile>, StoreError> {
         let pk = user_pk(name.as_str());
+        let malformed = |reason: String| StoreError::Malformed {
+            pk: pk.clone(),
+            sk: PROFILE_SK.into(),
+            reason,
+        };
         let output = self
             .client
             .get_item()
@@ -58,24 +55,29 @@ impl Profiles {
             .send()
             .await
             .map_err(unavailable)?;
-        output
-            .item
-            .map(|item| {
-                serde_dynamo::from_item(item).map_err(|e| StoreError::Malformed {
-                    pk,
-                    sk: PROFILE_SK.into(),
-                    reason: e.to_string(),
-                })
-            })
-            .transpose()
+        let Some(item) = output.item else {
+            return Ok(None);
+        };
+        let item: ProfileItem =
+            serde_dynamo::from_item(item).map_err(|e| malformed(e.to_string()))?;
+        Ok(Some(Profile {
+            name: UserName::parse(&item.name).map_err(malformed)?,
+            vonage_user_id: item.vonage_user_id,
+            created_at: item.created_at,
+        }))
     }
 
-    /// Writes the profile unless one is there already (a concurrent first request of the same
-    /// user wrote it first: both name the same Vonage user).
-    pub async fn remember(&self, profile: &Profile) -> Result<(), StoreError> {
-        let item = serde_dynamo::to_item(profile).map_err(|e| StoreError::Malformed {
-            pk: profile.pk.clone(),
-            sk: profile.sk.clone(),
+    async fn remember(&self, profile: &Profile) -> Result<(), StoreError> {
+        let item = ProfileItem {
+            pk: user_pk(profile.name.as_str()),
+            sk: PROFILE_SK.to_string(),
+            name: profile.name.to_string(),
+            vonage_user_id: profile.vonage_user_id.clone(),
+            created_at: profile.created_at,
+        };
+        let item = serde_dynamo::to_item(&item).map_err(|e| StoreError::Malformed {
+            pk: item.pk.clone(),
+            sk: item.sk.clone(),
             reason: e.to_string(),
         })?;
         put_if_absent(&self.client, &self.table, item)

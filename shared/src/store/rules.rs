@@ -3,12 +3,14 @@
 //! ordering `event::CallStatus::rank` defines (its outcome up `outcome_rank`), enforced by the
 //! condition expressions built here. Pure: nothing here talks to DynamoDB.
 
-use super::keys::transition_key;
-use super::{s, Item, StoreError, EXPIRES_AT};
-use crate::event::{CallEvent, CallStatus};
+use super::dynamo::{s, Item};
+use super::keys::{transition_key, EXPIRES_AT};
+use crate::usecase::ports::StoreError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use voice_core::event::CallEvent;
+use voice_core::status::CallStatus;
 
 /// One event as received, in the conversation's timeline.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -261,7 +263,7 @@ mod tests {
 
     #[test]
     fn an_event_stamped_far_ahead_of_its_arrival_writes_no_leg() {
-        let received = crate::event::Timestamp::parse("2021-03-10T10:00:00Z").unwrap();
+        let received = voice_core::time::Timestamp::parse("2021-03-10T10:00:00Z").unwrap();
         let at = |ts: &str| {
             event(
                 json!({"uuid": "u1", "conversation_uuid": "CON-1", "status": "completed", "timestamp": ts}),

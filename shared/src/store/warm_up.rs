@@ -73,7 +73,7 @@ fn host_of(uri: &str) -> Option<&str> {
 /// first real request would then fail the same way, with its error).
 pub async fn warm_up(client: &Client, table: &str) -> usize {
     let stop = StopBeforeTransmit::default();
-    let key = || super::s("warm-up");
+    let key = || super::dynamo::s("warm-up");
     let _ = client
         .put_item()
         .table_name(table)

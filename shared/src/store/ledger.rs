@@ -18,73 +18,41 @@
 //! `GetItem`: the answer writes it before the NCCO goes out, so a missing owner means the call
 //! was not placed by an app user through this answer webhook.
 
+use super::dynamo::{s, transact, unavailable, Item};
 use super::keys::{charged_sk, day_sk, log_sk, owner_pk, user_pk, OWNER_SK, PK, SK};
-use super::{s, transact, unavailable, Item, StoreError};
-use crate::event::{Decimal, Timestamp};
-use crate::usage::{LegEnd, Limits, NewCall, Settlement};
+use crate::usecase::answer::CallLedger;
+use crate::usecase::event::LegLedger;
+use crate::usecase::ports::StoreError;
 use aws_sdk_dynamodb::{
     types::{AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update},
     Client,
 };
 use std::collections::HashMap;
+use voice_core::decimal::Decimal;
+use voice_core::time::Timestamp;
+use voice_core::usage::{CallOwner, Counted, LegEnd, Limits, NewCall, Settled, Settlement};
 
 /// Day attributes.
 pub const CALLS: &str = "calls";
 pub const SECONDS: &str = "seconds";
 pub const SPEND: &str = "spend";
 
-/// What counting a call did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Counted {
-    /// Counted now: connect.
-    New,
-    /// Already counted for this user (a redelivered answer request): connect, without
-    /// counting again.
-    Again,
-    /// The day's limit is reached: refuse.
-    OverLimit,
-    /// The conversation was already answered for another app user: refuse.
-    OtherUser,
-}
-
-/// Who a conversation's call is charged to, from its owner item.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CallOwner {
-    pub user: String,
-    pub day: String,
-    pub answered_at: String,
-    /// The sort key of the call's log entry.
-    pub log_sk: String,
-}
-
-impl CallOwner {
-    fn from_item(item: &Item) -> Result<Self, StoreError> {
-        let text = |name: &str| match item.get(name) {
-            Some(AttributeValue::S(v)) => Ok(v.clone()),
-            _ => Err(StoreError::Malformed {
-                pk: text_of(item, PK),
-                sk: text_of(item, SK),
-                reason: format!("no `{name}`"),
-            }),
-        };
-        Ok(Self {
-            user: text("user")?,
-            day: text("day")?,
-            answered_at: text("answered_at")?,
-            log_sk: text("log_sk")?,
-        })
-    }
-}
-
-/// What settling a leg did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Settled {
-    /// Its duration and price were added to its caller's day now.
-    Charged,
-    /// It had been charged already (a redelivery, another instance): nothing changed.
-    AlreadyCharged,
-    /// A leg that never connected: its outcome is in the call log, nothing is charged.
-    Noted,
+/// A call's owner from its owner item.
+fn owner_of(item: &Item) -> Result<CallOwner, StoreError> {
+    let text = |name: &str| match item.get(name) {
+        Some(AttributeValue::S(v)) => Ok(v.clone()),
+        _ => Err(StoreError::Malformed {
+            pk: text_of(item, PK),
+            sk: text_of(item, SK),
+            reason: format!("no `{name}`"),
+        }),
+    };
+    Ok(CallOwner {
+        user: text("user")?,
+        day: text("day")?,
+        answered_at: text("answered_at")?,
+        log_sk: text("log_sk")?,
+    })
 }
 
 /// A string attribute's text, or `""`.
@@ -159,10 +127,12 @@ impl Ledger {
             .map_err(|e| StoreError::Rejected(e.to_string()))?;
         Ok(TransactWriteItem::builder().update(update).build())
     }
+}
 
+impl CallLedger for Ledger {
     /// Counts a call for its user unless the day's limits are reached; with it, the owner
     /// item the event webhook finds the user by and the call's log entry. One transaction.
-    pub async fn count_call(&self, call: &NewCall, limits: &Limits) -> Result<Counted, StoreError> {
+    async fn count_call(&self, call: &NewCall, limits: &Limits) -> Result<Counted, StoreError> {
         let at = call.answered_at.as_str();
         let log = log_sk(at, &call.call_id);
         let owner = HashMap::from([
@@ -221,10 +191,12 @@ impl Ledger {
             Err(_) => Counted::OverLimit,
         })
     }
+}
 
+impl LegLedger for Ledger {
     /// The user and day a conversation's calls are charged to, if an app user placed it
     /// through the answer webhook: a strongly consistent read of its owner item.
-    pub async fn owner(&self, conversation_uuid: &str) -> Result<Option<CallOwner>, StoreError> {
+    async fn owner(&self, conversation_uuid: &str) -> Result<Option<CallOwner>, StoreError> {
         let output = self
             .client
             .get_item()
@@ -235,13 +207,13 @@ impl Ledger {
             .send()
             .await
             .map_err(unavailable)?;
-        output.item.as_ref().map(CallOwner::from_item).transpose()
+        output.item.as_ref().map(owner_of).transpose()
     }
 
     /// Settles a leg of `owner`'s call: a completed leg's duration and price are added to the
     /// day, once, and the call's log entry gets them with its outcome; a leg that never
     /// connected leaves its outcome in the log entry.
-    pub async fn settle(
+    async fn settle(
         &self,
         owner: &CallOwner,
         settlement: &Settlement,

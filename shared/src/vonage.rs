@@ -7,7 +7,8 @@
 //! system's store would cost cold start. Plain `http://` is for 127.0.0.1 only (tests' stand-ins;
 //! `config` refuses it anywhere else).
 
-use crate::token::UserName;
+use crate::usecase::ports::VonageError as ApiError;
+use crate::usecase::token::{Creation, UserRecord, VonageUsers, CREATED_BY};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::{body::Bytes, header, Method, Request, StatusCode};
 use hyper_rustls::HttpsConnector;
@@ -15,6 +16,7 @@ use hyper_util::client::legacy::{connect::HttpConnector, Client};
 use serde::Deserialize;
 use std::sync::Arc;
 use std::time::Duration;
+use voice_core::identity::UserName;
 
 /// Longest a connection to Vonage may take to open.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
@@ -26,36 +28,6 @@ const MAX_RESPONSE_BYTES: usize = 64 * 1024;
 
 /// Vonage's error code when the name is taken.
 pub const DUPLICATE_NAME: &str = "user:error:duplicate-name";
-
-/// What this service writes into `properties.custom_data.created_by` of every user it
-/// creates: the proof, kept where the user lives, that a taken name is one of ours.
-pub const CREATED_BY: &str = "voice-hooks";
-
-/// What a create did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Creation {
-    /// Vonage made the user: its id.
-    Created(String),
-    /// The name is taken.
-    Taken,
-}
-
-/// A user as Vonage holds it: its id and who created it, by the mark in its custom data.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UserRecord {
-    pub id: String,
-    pub created_by: Option<String>,
-}
-
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum ApiError {
-    /// Vonage could not be reached, timed out, or answered 5xx/429: a retry may succeed.
-    #[error("Vonage Users API unavailable: {0}")]
-    Unavailable(String),
-    /// Vonage answered, and said no (a bad application token, a name it will not take, …).
-    #[error("Vonage Users API refused the request: {status} {body}")]
-    Refused { status: u16, body: String },
-}
 
 #[derive(Deserialize)]
 struct User {
@@ -124,9 +96,11 @@ impl UsersApi {
             base: base.trim_end_matches('/').to_string(),
         })
     }
+}
 
+impl VonageUsers for UsersApi {
     /// Creates the user, marked as this service's (`CREATED_BY`).
-    pub async fn create(
+    async fn create(
         &self,
         app_token: &str,
         name: &UserName,
@@ -150,7 +124,7 @@ impl UsersApi {
     }
 
     /// The user called `name`, with its creation mark.
-    pub async fn lookup(&self, app_token: &str, name: &UserName) -> Result<UserRecord, ApiError> {
+    async fn lookup(&self, app_token: &str, name: &UserName) -> Result<UserRecord, ApiError> {
         let id = self.find(app_token, name).await?;
         let (status, body) = self
             .send(Method::GET, &format!("/v1/users/{id}"), app_token, None)
@@ -168,7 +142,9 @@ impl UsersApi {
             created_by,
         })
     }
+}
 
+impl UsersApi {
     /// The id of the user called `name`.
     async fn find(&self, app_token: &str, name: &UserName) -> Result<String, ApiError> {
         // A user name is made of URL-safe characters only (`UserName`).

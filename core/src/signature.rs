@@ -5,7 +5,6 @@
 //! (`iat`, and `exp` when present), the body against the `payload_hash` claim, and, when
 //! configured, the API key and application the token was issued for.
 
-use crate::error::Error;
 use jsonwebtoken::{errors::ErrorKind, Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -29,6 +28,12 @@ struct Claims {
     #[serde(default)]
     application_id: Option<String>,
 }
+
+/// Why a request is not Vonage's: the request carries no valid credentials (the HTTP edge
+/// answers `401`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct SignatureError(pub String);
 
 /// How requests are verified; built once at init from the environment.
 #[derive(Clone)]
@@ -96,14 +101,14 @@ impl Verifier {
 
     /// `Ok` if `authorization` (the header's bytes) holds a valid Vonage token for `body` (the
     /// bytes as received); `401` otherwise.
-    pub fn verify(&self, authorization: Option<&[u8]>, body: &[u8]) -> Result<(), Error> {
+    pub fn verify(&self, authorization: Option<&[u8]>, body: &[u8]) -> Result<(), SignatureError> {
         let Some(key) = &self.key else { return Ok(()) };
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default()
             .as_secs();
         self.verify_at(key, authorization, body, now)
-            .map_err(Error::Unauthorized)
+            .map_err(SignatureError)
     }
 
     fn verify_at(
@@ -213,7 +218,7 @@ mod tests {
 
     fn rejection(authorization: Option<&str>, body: &[u8]) -> String {
         match verifier().verify(authorization.map(|a| a.as_bytes()), body) {
-            Err(Error::Unauthorized(reason)) => reason,
+            Err(SignatureError(reason)) => reason,
             other => panic!("expected 401, got {other:?}"),
         }
     }

@@ -7,7 +7,10 @@
 //! it began, with the call it belongs to.
 
 use crate::answer::{Answer, Decision};
-use crate::event::{CallEvent, CallStatus, Decimal, Timestamp};
+use crate::decimal::Decimal;
+use crate::event::CallEvent;
+use crate::status::CallStatus;
+use crate::time::{day_of, Timestamp};
 
 /// The daily caps. `None` is no cap.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -23,11 +26,6 @@ impl Limits {
     pub fn any(&self) -> bool {
         self.max_calls.is_some() || self.max_spend.is_some()
     }
-}
-
-/// The UTC day of a time, `yyyy-mm-dd`: the ledger's sort key is `DAY#<day>`.
-pub fn day_of(at: &Timestamp) -> &str {
-    &at.as_str()[..10]
 }
 
 /// A call the answer webhook is about to connect for an app user.
@@ -72,9 +70,40 @@ impl NewCall {
     }
 }
 
-/// Longest app user name the answer webhook takes, in bytes (token-fn makes names of at most
-/// 100): the ledger's keys are built from it.
-pub const MAX_USER_LEN: usize = 256;
+/// What counting a call in its user's ledger did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counted {
+    /// Counted now: connect.
+    New,
+    /// Already counted for this user (a redelivered answer request): connect, without
+    /// counting again.
+    Again,
+    /// The day's limit is reached: refuse.
+    OverLimit,
+    /// The conversation was already answered for another app user: refuse.
+    OtherUser,
+}
+
+/// Who a conversation's call is charged to: the app user who placed it, on which day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallOwner {
+    pub user: String,
+    pub day: String,
+    pub answered_at: String,
+    /// Where the call's entry in the user's call log is (its sort key).
+    pub log_sk: String,
+}
+
+/// What settling the end of a leg did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settled {
+    /// Its duration and price were added to its caller's day now.
+    Charged,
+    /// It had been charged already (a redelivery, another instance): nothing changed.
+    AlreadyCharged,
+    /// A leg that never connected: its outcome is in the call log, nothing is charged.
+    Noted,
+}
 
 /// How an outbound phone leg ended, for its caller's ledger. The one place that decides what
 /// a terminal status of a phone leg means: a `completed` leg is charged its duration and
@@ -97,9 +126,25 @@ pub struct Settlement {
     pub at: Option<Timestamp>,
 }
 
+impl LegEnd {
+    /// How the leg an event reports on ended, if the event is the end of a leg (of either
+    /// direction): `completed` with its duration and price (zero when missing), or a status
+    /// of a leg that never connected.
+    pub fn of(event: &CallEvent) -> Option<Self> {
+        match event.status()? {
+            CallStatus::Completed => Some(LegEnd::Completed {
+                seconds: event.duration.clone().unwrap_or_else(Decimal::zero),
+                price: event.price.clone().unwrap_or_else(Decimal::zero),
+            }),
+            status if status.is_not_connected() => Some(LegEnd::NotConnected(status.clone())),
+            _ => None,
+        }
+    }
+}
+
 impl Settlement {
-    /// The settlement of a terminal event of an outbound leg that names its leg and
-    /// conversation; `None` for every other event. A missing duration or price is zero.
+    /// The settlement of the end of an outbound leg that names its leg and conversation;
+    /// `None` for every other event.
     pub fn of(event: &CallEvent) -> Option<Self> {
         if event.direction.as_deref() != Some("outbound") {
             return None;
@@ -107,18 +152,10 @@ impl Settlement {
         let (Some(conversation_uuid), Some(leg)) = (&event.conversation_uuid, &event.uuid) else {
             return None;
         };
-        let end = match event.status()? {
-            CallStatus::Completed => LegEnd::Completed {
-                seconds: event.duration.clone().unwrap_or_else(Decimal::zero),
-                price: event.price.clone().unwrap_or_else(Decimal::zero),
-            },
-            status if status.is_not_connected() => LegEnd::NotConnected(status.clone()),
-            _ => return None,
-        };
         Some(Self {
             conversation_uuid: conversation_uuid.clone(),
             leg: leg.clone(),
-            end,
+            end: LegEnd::of(event)?,
             at: event.timestamp.clone(),
         })
     }

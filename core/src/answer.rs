@@ -4,12 +4,55 @@
 //! can ask for a call, so a phone number is only ever dialled when the call comes from the app
 //! and the number is allowed by the configuration.
 
-use crate::config::{longest_match, AnswerConfig};
-use crate::error::Error;
 use crate::ncco::{Action, Connect, Endpoint, Ncco, Talk};
-use crate::params::{id, kind_of, opt_str, user, Params};
-use crate::phone::{mask, NumberError, E164};
+use crate::params::{id, kind_of, opt_str, user, InvalidInput, Params};
+use crate::phone::{NumberError, E164};
+use crate::policy::{verdict, Allowed, Verdict, DEFAULT_BLOCKED};
+use crate::privacy::{mask, pseudonym};
 use serde_json::{Map, Value};
+
+pub const DEFAULT_GREETING: &str = "Please wait while we connect you.";
+/// Longest a connected call may last, unless configured; Vonage's own default (and maximum) is
+/// 7,200 s.
+pub const DEFAULT_MAX_CALL_SECONDS: u32 = 3600;
+/// How long a phone rings before Vonage gives up, unless configured (Vonage's default; its
+/// NCCO reference allows 1 to 120).
+pub const DEFAULT_RING_TIMEOUT_SECONDS: u32 = 60;
+/// Vonage's limit on a talk action's text, in characters.
+pub const MAX_TALK_CHARS: usize = 1500;
+
+/// Everything the answer decision decides with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerSettings {
+    /// Our Vonage number: the caller ID of every call we connect.
+    pub vonage_number: E164,
+    pub allowed: Allowed,
+    pub blocked: Vec<String>,
+    /// App user that calls to our Vonage number are connected to.
+    pub inbound_app_user: Option<String>,
+    pub greeting: String,
+    /// `limit` of every connect: the longest a call may last, in seconds.
+    pub max_call_seconds: u32,
+    /// `timeout` of every connect: how long the callee's phone rings, in seconds.
+    pub ring_timeout_seconds: u32,
+}
+
+impl AnswerSettings {
+    /// The defaults for `vonage_number`: calls within its country, the default blocked ranges,
+    /// the default greeting, call limit and ring timeout, no inbound app user.
+    pub fn new(vonage_number: E164) -> Self {
+        Self {
+            allowed: Allowed::country_of(&vonage_number),
+            vonage_number,
+            // The built-in list parses: a test holds it to that.
+            blocked: crate::policy::parse_prefixes(DEFAULT_BLOCKED).unwrap_or_default(),
+            inbound_app_user: None,
+            greeting: DEFAULT_GREETING.to_string(),
+            max_call_seconds: DEFAULT_MAX_CALL_SECONDS,
+            ring_timeout_seconds: DEFAULT_RING_TIMEOUT_SECONDS,
+        }
+    }
+}
 
 /// What the caller hears when the number they asked for is refused.
 pub const REFUSED_TEXT: &str = "Sorry, that number cannot be called. Goodbye.";
@@ -36,7 +79,7 @@ pub struct AnswerRequest {
 }
 
 impl AnswerRequest {
-    pub fn from_params(params: &Params) -> Result<Self, Error> {
+    pub fn from_params(params: &Params) -> Result<Self, InvalidInput> {
         Ok(Self {
             to: opt_str(params, "to")?,
             from: opt_str(params, "from")?,
@@ -55,35 +98,33 @@ impl AnswerRequest {
     }
 
     /// The number the app asked for: `to`, or `custom_data.to` when `to` is absent.
-    pub fn destination(&self) -> Result<Option<String>, Error> {
+    pub fn destination(&self) -> Result<Option<String>, InvalidInput> {
         if self.to.is_some() {
             return Ok(self.to.clone());
         }
         match &self.custom_data {
             Some(data) => {
-                opt_str(data, "to").map_err(|e| Error::BadRequest(format!("custom_data: {e}")))
+                opt_str(data, "to").map_err(|e| InvalidInput(format!("custom_data: {e}")))
             }
             None => Ok(None),
         }
     }
 }
 
-fn custom_data(value: Option<&Value>) -> Result<Option<Map<String, Value>>, Error> {
+fn custom_data(value: Option<&Value>) -> Result<Option<Map<String, Value>>, InvalidInput> {
     match value {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Object(map)) => Ok(Some(map.clone())),
         Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
         Some(Value::String(s)) => match serde_json::from_str::<Value>(s) {
             Ok(Value::Object(map)) => Ok(Some(map)),
-            Ok(other) => Err(Error::BadRequest(format!(
+            Ok(other) => Err(InvalidInput(format!(
                 "custom_data must hold a JSON object, not {}",
                 kind_of(&other)
             ))),
-            Err(e) => Err(Error::BadRequest(format!(
-                "custom_data is not valid JSON: {e}"
-            ))),
+            Err(e) => Err(InvalidInput(format!("custom_data is not valid JSON: {e}"))),
         },
-        Some(other) => Err(Error::BadRequest(format!(
+        Some(other) => Err(InvalidInput(format!(
             "custom_data must be an object or a string holding one, not {}",
             kind_of(other)
         ))),
@@ -162,7 +203,7 @@ pub enum Decision {
 }
 
 /// Decides what happens to a call. Pure: everything it needs is in its arguments.
-pub fn decide(cfg: &AnswerConfig, req: &AnswerRequest) -> Result<Decision, Error> {
+pub fn decide(cfg: &AnswerSettings, req: &AnswerRequest) -> Result<Decision, InvalidInput> {
     if !req.is_from_app() {
         // Never bridge a phone caller to another phone: that would make our number an open relay.
         return Ok(match &cfg.inbound_app_user {
@@ -183,26 +224,18 @@ pub fn decide(cfg: &AnswerConfig, req: &AnswerRequest) -> Result<Decision, Error
     })
 }
 
-/// The destination rule: the longest matching prefix wins. A number is dialled when its
-/// longest `ALLOWED_DESTINATIONS` prefix (`*` counts as the empty prefix) is at least as long
-/// as its longest `BLOCKED_DESTINATIONS` prefix; so `447797` in the allow list admits Jersey's
-/// 07797 mobiles while the rest of the blocked ranges stay blocked.
-pub fn destination_rule(cfg: &AnswerConfig, digits: &str) -> Result<(), Refusal> {
-    let allowed = cfg.allowed.longest_match(digits);
-    let blocked = longest_match(&cfg.blocked, digits);
-    match (allowed, blocked) {
-        (Some(allow), Some(block)) if block.len() > allow.len() => {
-            Err(Refusal::Blocked(block.to_string()))
-        }
-        (Some(_), _) => Ok(()),
-        (None, Some(block)) => Err(Refusal::Blocked(block.to_string())),
-        (None, None) => Err(Refusal::NotAllowed),
+/// The destination policy (`policy::verdict`) as the answer's refusal.
+pub fn destination_rule(cfg: &AnswerSettings, digits: &str) -> Result<(), Refusal> {
+    match verdict(&cfg.allowed, &cfg.blocked, digits) {
+        Verdict::Dial => Ok(()),
+        Verdict::NotAllowed => Err(Refusal::NotAllowed),
+        Verdict::Blocked(prefix) => Err(Refusal::Blocked(prefix)),
     }
 }
 
 impl Decision {
     /// The NCCO that carries the decision out.
-    pub fn ncco(&self, cfg: &AnswerConfig, req: &AnswerRequest) -> Ncco {
+    pub fn ncco(&self, cfg: &AnswerSettings, req: &AnswerRequest) -> Ncco {
         let greeting = || Action::Talk(Talk::new(cfg.greeting.clone()));
         match self {
             Decision::ConnectPhone(number) => vec![
@@ -264,7 +297,7 @@ pub struct Answer {
 
 impl Answer {
     /// The same call with another decision (the limits overrule the destination policy).
-    pub fn overruled(self, cfg: &AnswerConfig, decision: Decision) -> Self {
+    pub fn overruled(self, cfg: &AnswerSettings, decision: Decision) -> Self {
         let ncco = decision.ncco(cfg, &self.request);
         Self {
             decision,
@@ -276,7 +309,7 @@ impl Answer {
     /// Who called, for logs: the app user's pseudonym, or the caller's number masked.
     pub fn caller(&self) -> String {
         match (&self.request.from_user, &self.request.from) {
-            (Some(user), _) => crate::phone::pseudonym(user),
+            (Some(user), _) => pseudonym(user),
             (None, Some(from)) => mask(from),
             (None, None) => "unknown".into(),
         }
@@ -294,7 +327,7 @@ impl Answer {
 }
 
 /// Answer request parameters → decision → NCCO.
-pub fn answer(cfg: &AnswerConfig, params: &Params) -> Result<Answer, Error> {
+pub fn answer(cfg: &AnswerSettings, params: &Params) -> Result<Answer, InvalidInput> {
     let request = AnswerRequest::from_params(params)?;
     let decision = decide(cfg, &request)?;
     let ncco = decision.ncco(cfg, &request);
@@ -312,9 +345,24 @@ mod tests {
 
     const TUTORIAL_NUMBER: &str = "447700900000";
 
-    fn cfg(extra: &[(&str, &str)]) -> AnswerConfig {
-        let vars = crate::testkit::Vars::unsigned(&[("VONAGE_NUMBER", "447700900001")]).with(extra);
-        AnswerConfig::from_env(&vars).unwrap()
+    /// The settings the answer webhook builds from these variables (config parses them the
+    /// same way; its own tests cover the parsing).
+    fn cfg(extra: &[(&str, &str)]) -> AnswerSettings {
+        let number = |v: &str| E164::parse(v).unwrap();
+        let mut s = AnswerSettings::new(number("447700900001"));
+        for (name, value) in extra {
+            match *name {
+                "VONAGE_NUMBER" => s = AnswerSettings::new(number(value)),
+                "ALLOWED_DESTINATIONS" => s.allowed = Allowed::parse(value).unwrap(),
+                "BLOCKED_DESTINATIONS" => s.blocked = crate::policy::parse_prefixes(value).unwrap(),
+                "GREETING" => s.greeting = value.to_string(),
+                "INBOUND_APP_USER" => s.inbound_app_user = Some(value.to_string()),
+                "MAX_CALL_SECONDS" => s.max_call_seconds = value.parse().unwrap(),
+                "RING_TIMEOUT_SECONDS" => s.ring_timeout_seconds = value.parse().unwrap(),
+                other => panic!("{other} is not an answer setting"),
+            }
+        }
+        s
     }
 
     fn app_call(to: &str) -> AnswerRequest {
@@ -325,9 +373,20 @@ mod tests {
         }
     }
 
-    use crate::testkit::{connect_ncco, refused_ncco};
+    /// The NCCO of an app call to `number` under the default settings for 447700900001.
+    fn connect_ncco(number: &str) -> Value {
+        json!([
+            {"action": "talk", "text": DEFAULT_GREETING},
+            {"action": "connect", "from": "447700900001", "endpoint": [{"type": "phone", "number": number}],
+             "limit": DEFAULT_MAX_CALL_SECONDS, "timeout": DEFAULT_RING_TIMEOUT_SECONDS}
+        ])
+    }
 
-    fn ncco_json(cfg: &AnswerConfig, req: &AnswerRequest) -> Value {
+    fn refused_ncco() -> Value {
+        json!([{"action": "talk", "text": REFUSED_TEXT}])
+    }
+
+    fn ncco_json(cfg: &AnswerSettings, req: &AnswerRequest) -> Value {
         serde_json::to_value(decide(cfg, req).unwrap().ncco(cfg, req)).unwrap()
     }
 
@@ -433,8 +492,8 @@ mod tests {
             unreachable!()
         };
         assert!(reason.to_string().contains("trunk prefix 0"), "{reason}");
-        let us = crate::config::AnswerConfig {
-            allowed: crate::config::Allowed::Any,
+        let us = AnswerSettings {
+            allowed: Allowed::Any,
             ..cfg
         };
         assert!(matches!(
@@ -455,7 +514,7 @@ mod tests {
     }
 
     /// `(number, Ok(()) or the refusal)` under one configuration.
-    fn assert_policy(cfg: &AnswerConfig, table: &[(&str, Result<(), Refusal>)]) {
+    fn assert_policy(cfg: &AnswerSettings, table: &[(&str, Result<(), Refusal>)]) {
         for (number, expected) in table {
             assert_eq!(destination_rule(cfg, number), *expected, "{number}");
             let decision = decide(cfg, &app_call(number)).unwrap();

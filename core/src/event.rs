@@ -5,127 +5,13 @@
 //! statuses and kinds are kept) and strict where a wrong value would corrupt the table
 //! (identifiers, timestamps, money).
 
-use crate::error::Error;
-use crate::params::{id, kind_of, opt_str, Params};
+use crate::decimal::{Decimal, MAX_DURATION_SECONDS, MAX_PLACES, MAX_PRICE};
+use crate::params::{id, kind_of, opt_str, InvalidInput, Params};
+use crate::privacy::truncate;
+use crate::status::CallStatus;
+use crate::time::Timestamp;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use std::fmt;
-use time::{format_description::well_known::Rfc3339, OffsetDateTime, UtcOffset};
-
-/// A call leg's status as Vonage reports it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum CallStatus {
-    Started,
-    Ringing,
-    Answered,
-    Machine,
-    Human,
-    Disconnected,
-    Transfer,
-    Busy,
-    Cancelled,
-    Unanswered,
-    Rejected,
-    Failed,
-    Timeout,
-    Completed,
-    /// A status this code does not know yet: kept and stored, never rejected.
-    Other(String),
-}
-
-impl CallStatus {
-    pub fn parse(status: &str) -> Self {
-        match status {
-            "started" => Self::Started,
-            "ringing" => Self::Ringing,
-            "answered" => Self::Answered,
-            "machine" => Self::Machine,
-            "human" => Self::Human,
-            "disconnected" => Self::Disconnected,
-            "transfer" => Self::Transfer,
-            "busy" => Self::Busy,
-            "cancelled" => Self::Cancelled,
-            "unanswered" => Self::Unanswered,
-            "rejected" => Self::Rejected,
-            "failed" => Self::Failed,
-            "timeout" => Self::Timeout,
-            "completed" => Self::Completed,
-            other => Self::Other(other.to_string()),
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Started => "started",
-            Self::Ringing => "ringing",
-            Self::Answered => "answered",
-            Self::Machine => "machine",
-            Self::Human => "human",
-            Self::Disconnected => "disconnected",
-            Self::Transfer => "transfer",
-            Self::Busy => "busy",
-            Self::Cancelled => "cancelled",
-            Self::Unanswered => "unanswered",
-            Self::Rejected => "rejected",
-            Self::Failed => "failed",
-            Self::Timeout => "timeout",
-            Self::Completed => "completed",
-            Self::Other(s) => s,
-        }
-    }
-
-    /// How far along its life a leg is in this status. A leg's stored status only moves to an
-    /// equal or higher rank, so late webhooks cannot move it back. Statuses that say nothing
-    /// about progress (transfer, unknown ones) rank lowest: they only show on a leg that has
-    /// nothing better.
-    pub fn rank(&self) -> u8 {
-        match self {
-            Self::Transfer | Self::Other(_) => 0,
-            Self::Started => 1,
-            Self::Ringing => 2,
-            Self::Answered | Self::Machine | Self::Human => 3,
-            Self::Disconnected => 4,
-            Self::Busy
-            | Self::Cancelled
-            | Self::Unanswered
-            | Self::Rejected
-            | Self::Failed
-            | Self::Timeout => 5,
-            Self::Completed => 6,
-        }
-    }
-
-    /// Whether the leg ended without ever connecting: busy, cancelled, unanswered, rejected,
-    /// failed or timed out.
-    pub fn is_not_connected(&self) -> bool {
-        matches!(
-            self,
-            Self::Busy
-                | Self::Cancelled
-                | Self::Unanswered
-                | Self::Rejected
-                | Self::Failed
-                | Self::Timeout
-        )
-    }
-
-    /// Rank of this status as the leg's outcome (how it ended), if it is one: being answered,
-    /// or one of the ways a call fails to connect, which outrank `answered`. `completed` is not
-    /// an outcome: it follows all of them.
-    pub fn outcome_rank(&self) -> Option<u8> {
-        match self {
-            Self::Answered => Some(1),
-            status if status.is_not_connected() => Some(2),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for CallStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// What kind of event reached the event URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -176,117 +62,11 @@ impl EventKind {
     }
 }
 
-/// An exact decimal as Vonage sent it (`"0.00833333"`), for DynamoDB's `N` type. Never an
-/// `f64`: money and rates must not pick up binary rounding.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Decimal(String);
-
-impl Decimal {
-    /// Plain decimal notation: optional `-`, digits, optional `.digits`. At most 38 significant
-    /// digits, DynamoDB's limit.
-    pub fn parse(text: &str) -> Option<Self> {
-        let unsigned = text.strip_prefix('-').unwrap_or(text);
-        let (int, frac) = match unsigned.split_once('.') {
-            Some((int, frac)) => (int, Some(frac)),
-            None => (unsigned, None),
-        };
-        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-        let valid =
-            digits(int) && frac.is_none_or(digits) && int.len() + frac.map_or(0, str::len) <= 38;
-        valid.then(|| Self(text.to_string()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    pub fn zero() -> Self {
-        Self("0".into())
-    }
-
-    /// Whether the value is 0 (`0`, `0.00`, `-0`).
-    pub fn is_zero(&self) -> bool {
-        !self.0.bytes().any(|b| (b'1'..=b'9').contains(&b))
-    }
-
-    pub fn is_negative(&self) -> bool {
-        self.0.starts_with('-') && self.0.bytes().any(|b| (b'1'..=b'9').contains(&b))
-    }
-
-    /// Digits after the point.
-    pub fn places(&self) -> usize {
-        self.0.split_once('.').map_or(0, |(_, frac)| frac.len())
-    }
-
-    /// Whether the value is at most `max`.
-    pub fn at_most(&self, max: u64) -> bool {
-        if self.is_negative() {
-            return true;
-        }
-        let unsigned = self.0.trim_start_matches('-');
-        let (int, frac) = unsigned.split_once('.').unwrap_or((unsigned, ""));
-        match int.trim_start_matches('0').parse::<u64>() {
-            Ok(n) => n < max || (n == max && frac.bytes().all(|b| b == b'0')),
-            Err(_) => int.bytes().all(|b| b == b'0'),
-        }
-    }
-}
-
-/// Bounds of the amounts an event may carry, far above anything real (Vonage ends a call
-/// after 7,200 s and prices a minute in cents) yet low enough that the ledger's sums can
-/// never leave DynamoDB's 38 digits: an amount outside them is a `400`.
-pub const MAX_DURATION_SECONDS: u64 = 86_400;
-/// Largest `price` of one leg, and `rate` per minute, in the account's currency.
-pub const MAX_PRICE: u64 = 10_000;
-/// Most digits after the point in a duration, price or rate (Vonage sends 8).
-pub const MAX_PLACES: usize = 12;
-
-/// An event time, normalised to UTC with milliseconds (`2021-03-10T10:36:21.285Z`) so that
-/// string order is time order in DynamoDB sort keys and condition expressions.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Timestamp(String);
-
-impl Timestamp {
-    pub fn parse(text: &str) -> Option<Self> {
-        // Checked: `9999-12-31T23:59:59-23:59` is a valid RFC 3339 time whose UTC form lies in
-        // year 10000, which `to_offset` would panic on.
-        let time = OffsetDateTime::parse(text, &Rfc3339)
-            .ok()?
-            .checked_to_offset(UtcOffset::UTC)?;
-        Self::from_utc(time)
-    }
-
-    fn from_utc(time: OffsetDateTime) -> Option<Self> {
-        if !(0..=9999).contains(&time.year()) {
-            return None;
-        }
-        Some(Self(format!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-            time.year(),
-            u8::from(time.month()),
-            time.day(),
-            time.hour(),
-            time.minute(),
-            time.second(),
-            time.millisecond()
-        )))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The current time.
-    pub fn now() -> Self {
-        Self::from_utc(OffsetDateTime::now_utc())
-            .unwrap_or_else(|| Self("9999-12-31T23:59:59.999Z".into()))
-    }
-
-    /// This time `seconds` later; `None` past year 9999.
-    pub fn plus_seconds(&self, seconds: i64) -> Option<Self> {
-        let time = OffsetDateTime::parse(&self.0, &Rfc3339).ok()?;
-        Self::from_utc(time.checked_add(time::Duration::seconds(seconds))?)
-    }
+/// Whether an event was new or a redelivery of one already stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    New,
+    Duplicate,
 }
 
 /// How far ahead of its arrival an event's timestamp may be and still move its leg. Vonage's
@@ -325,11 +105,11 @@ pub struct CallEvent {
     pub fingerprint: Option<String>,
 }
 
-fn decimal(params: &Params, key: &str) -> Result<Option<Decimal>, Error> {
+fn decimal(params: &Params, key: &str) -> Result<Option<Decimal>, InvalidInput> {
     match opt_str(params, key)? {
         None => Ok(None),
         Some(text) => Decimal::parse(text.trim()).map(Some).ok_or_else(|| {
-            Error::BadRequest(format!(
+            InvalidInput(format!(
                 "`{key}` must be a decimal number, not `{}`",
                 truncate(&text, 40)
             ))
@@ -338,11 +118,11 @@ fn decimal(params: &Params, key: &str) -> Result<Option<Decimal>, Error> {
 }
 
 /// A duration, price or rate: a decimal from 0 to `max`, with at most `MAX_PLACES` places.
-fn amount(params: &Params, key: &str, max: u64) -> Result<Option<Decimal>, Error> {
+fn amount(params: &Params, key: &str, max: u64) -> Result<Option<Decimal>, InvalidInput> {
     let value = decimal(params, key)?;
     if let Some(d) = &value {
         if d.is_negative() || !d.at_most(max) || d.places() > MAX_PLACES {
-            return Err(Error::BadRequest(format!(
+            return Err(InvalidInput(format!(
                 "`{key}` must be from 0 to {max} with at most {MAX_PLACES} decimals, not `{}`",
                 truncate(d.as_str(), 40)
             )));
@@ -351,11 +131,11 @@ fn amount(params: &Params, key: &str, max: u64) -> Result<Option<Decimal>, Error
     Ok(value)
 }
 
-fn timestamp(params: &Params, key: &str) -> Result<Option<Timestamp>, Error> {
+fn timestamp(params: &Params, key: &str) -> Result<Option<Timestamp>, InvalidInput> {
     match opt_str(params, key)? {
         None => Ok(None),
         Some(text) => Timestamp::parse(&text).map(Some).ok_or_else(|| {
-            Error::BadRequest(format!(
+            InvalidInput(format!(
                 "`{key}` must be an RFC 3339 time, not `{}`",
                 truncate(&text, 40)
             ))
@@ -364,23 +144,15 @@ fn timestamp(params: &Params, key: &str) -> Result<Option<Timestamp>, Error> {
 }
 
 /// `Unknown` in `from` is Vonage saying it has no caller ID: no value, not a caller named so.
-fn party(params: &Params, key: &str) -> Result<Option<String>, Error> {
+fn party(params: &Params, key: &str) -> Result<Option<String>, InvalidInput> {
     Ok(opt_str(params, key)?.filter(|v| v != "Unknown"))
 }
 
-/// At most `max` characters of `text`, for error messages and logs.
-pub fn truncate(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((end, _)) => format!("{}…", &text[..end]),
-        None => text.to_string(),
-    }
-}
-
 /// `status`, bounded in length (see `MAX_STATUS_LEN`).
-fn status(params: &Params) -> Result<Option<String>, Error> {
+fn status(params: &Params) -> Result<Option<String>, InvalidInput> {
     let status = opt_str(params, "status")?;
     if status.as_ref().is_some_and(|s| s.len() > MAX_STATUS_LEN) {
-        return Err(Error::BadRequest(format!(
+        return Err(InvalidInput(format!(
             "`status` is longer than {MAX_STATUS_LEN} bytes"
         )));
     }
@@ -388,7 +160,7 @@ fn status(params: &Params) -> Result<Option<String>, Error> {
 }
 
 impl CallEvent {
-    pub fn from_params(params: &Params) -> Result<Self, Error> {
+    pub fn from_params(params: &Params) -> Result<Self, InvalidInput> {
         let kind = EventKind::detect(params, status(params)?);
         let uuid = match id(params, "uuid")? {
             Some(uuid) => Some(uuid),
@@ -402,7 +174,7 @@ impl CallEvent {
             None | Some(Value::Null) => None,
             Some(h @ Value::Object(_)) => Some(h.clone()),
             Some(other) => {
-                return Err(Error::BadRequest(format!(
+                return Err(InvalidInput(format!(
                     "`headers` must be an object, not {}",
                     kind_of(other)
                 )))
@@ -458,9 +230,10 @@ impl CallEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::decimal::Decimal;
     use serde_json::json;
 
-    fn parse(value: Value) -> Result<CallEvent, Error> {
+    fn parse(value: Value) -> Result<CallEvent, InvalidInput> {
         CallEvent::from_params(value.as_object().unwrap())
     }
 

@@ -1,10 +1,11 @@
-//! Vonage user tokens: the name Vonage knows an app user by, and the JWT that lets the Client
-//! SDK act as that user (`createSession`).
+//! Vonage user tokens: the JWT that lets the Client SDK act as an app user (`createSession`),
+//! and the application tokens of our own Users API calls.
 //!
 //! The token carries exactly the claims Vonage's own SDKs produce: `application_id`, `iat`,
 //! `exp`, `jti`, and for a user `sub` and `acl`. It is RS256, signed with the Vonage
 //! application's private key through jsonwebtoken's provider (`jwt`).
 
+use crate::identity::UserName;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -59,52 +60,6 @@ pub fn parse_acl(json: &str) -> Result<Value, String> {
         ));
     }
     Ok(acl)
-}
-
-/// The name of a Vonage user, made from a verified claim of the identity provider.
-///
-/// The mapping is stable and one-to-one: ASCII letters, digits, `-` and `.` stay as they are;
-/// every other byte of the claim's UTF-8 (`_` included) becomes `_` and two lowercase hex
-/// digits. A Cognito `sub` (a UUID) or a Firebase uid is its own name; Auth0's `auth0|64f1…`
-/// becomes `auth0_7c64f1…`; `alice@example.com` becomes `alice_40example.com`. Two different
-/// claims never share a name, and a name never changes for a user.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UserName(String);
-
-impl UserName {
-    /// Longest name we make, in bytes.
-    pub const MAX_LEN: usize = 100;
-
-    pub fn from_claim(claim: &str) -> Result<Self, String> {
-        if claim.is_empty() {
-            return Err("the identity claim is empty".into());
-        }
-        let mut name = String::with_capacity(claim.len());
-        for byte in claim.bytes() {
-            if byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'.' {
-                name.push(char::from(byte));
-            } else {
-                name.push_str(&format!("_{byte:02x}"));
-            }
-            if name.len() > Self::MAX_LEN {
-                return Err(format!(
-                    "the identity claim makes a user name longer than {} characters",
-                    Self::MAX_LEN
-                ));
-            }
-        }
-        Ok(Self(name))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Display for UserName {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -253,62 +208,6 @@ mod tests {
 
     fn minter(ttl: u32) -> Minter {
         Minter::new(APP, rsa_key().0.as_bytes(), ttl, default_acl()).unwrap()
-    }
-
-    fn name(claim: &str) -> String {
-        UserName::from_claim(claim).unwrap().to_string()
-    }
-
-    #[test]
-    fn claims_of_the_usual_identity_providers_map_to_stable_user_names() {
-        // Cognito sub, Firebase uid: their own names.
-        assert_eq!(
-            name("0d3e1b6a-7c1f-4d5e-9a8b-2f6c4e1d0a9b"),
-            "0d3e1b6a-7c1f-4d5e-9a8b-2f6c4e1d0a9b"
-        );
-        assert_eq!(
-            name("kR4pZ2xQ9vT1mN8bW3yH6sJ0aL5c"),
-            "kR4pZ2xQ9vT1mN8bW3yH6sJ0aL5c"
-        );
-        assert_eq!(name("Alice"), "Alice");
-        // Auth0, e-mail, `_` itself, and non-ASCII: escaped byte by byte.
-        assert_eq!(name("auth0|64f1c2"), "auth0_7c64f1c2");
-        assert_eq!(name("alice@example.com"), "alice_40example.com");
-        assert_eq!(name("a_b"), "a_5fb");
-        assert_eq!(name("zoë"), "zo_c3_ab");
-        assert_eq!(name("a b/c"), "a_20b_2fc");
-    }
-
-    #[test]
-    fn different_claims_never_share_a_user_name() {
-        let claims = [
-            "a_5fb",
-            "a_b",
-            "a|b",
-            "a.b",
-            "a-b",
-            "ab",
-            "AB",
-            "a b",
-            "a_7cb",
-            "auth0|1",
-            "auth0_7c1",
-        ];
-        let names: HashSet<String> = claims.iter().map(|c| name(c)).collect();
-        assert_eq!(names.len(), claims.len());
-    }
-
-    #[test]
-    fn claims_that_make_no_valid_user_name_are_refused() {
-        assert!(UserName::from_claim("").is_err());
-        assert_eq!(
-            name(&"a".repeat(UserName::MAX_LEN)).len(),
-            UserName::MAX_LEN
-        );
-        assert!(UserName::from_claim(&"a".repeat(UserName::MAX_LEN + 1)).is_err());
-        // 34 escaped bytes are 102 characters.
-        assert!(UserName::from_claim(&"|".repeat(34)).is_err());
-        assert!(UserName::from_claim(&"|".repeat(33)).is_ok());
     }
 
     #[test]

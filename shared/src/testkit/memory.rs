@@ -1,0 +1,287 @@
+//! The use cases' traits in memory, with the store's rules (exactly once, limits checked with
+//! the count, a leg charged once), for use-case tests that run without DynamoDB Local. The
+//! real store is tested against DynamoDB Local with the same scenarios.
+
+use super::requests::scaled;
+use crate::usecase::answer::CallLedger;
+use crate::usecase::event::{EventLog, LegLedger};
+use crate::usecase::ports::StoreError;
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+use voice_core::event::{CallEvent, Recorded};
+use voice_core::usage::{CallOwner, Counted, LegEnd, Limits, NewCall, Settled, Settlement};
+
+/// A day's sums, in units of 10⁻⁸ (Vonage's prices have 8 decimals).
+#[derive(Debug, Default, Clone, Copy)]
+struct Day {
+    calls: u64,
+    seconds: i128,
+    spend: i128,
+}
+
+#[derive(Debug, Default)]
+struct Ledger {
+    owners: HashMap<String, CallOwner>,
+    days: HashMap<(String, String), Day>,
+    charged: HashSet<String>,
+}
+
+/// No ledger at all, as answer-fn runs without `TABLE_NAME`.
+pub const NO_LEDGER: Option<&MemoryLedger> = None;
+
+/// The ledger in memory; `failing` makes every call fail as told.
+#[derive(Debug, Default)]
+pub struct MemoryLedger {
+    state: Mutex<Ledger>,
+    fail: Option<fn() -> StoreError>,
+}
+
+/// A decimal of 10⁻⁸ units as text, without trailing zeros.
+fn unscaled(units: i128) -> String {
+    let text = format!("{}.{:08}", units / 100_000_000, units % 100_000_000);
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+impl MemoryLedger {
+    pub fn failing(fail: fn() -> StoreError) -> Self {
+        Self {
+            fail: Some(fail),
+            ..Self::default()
+        }
+    }
+
+    fn state(&self) -> Result<std::sync::MutexGuard<'_, Ledger>, StoreError> {
+        if let Some(fail) = self.fail {
+            return Err(fail());
+        }
+        self.state
+            .lock()
+            .map_err(|_| StoreError::Unavailable("poisoned".into()))
+    }
+
+    fn totals(&self, user: &str) -> Day {
+        let state = self.state.lock().expect("ledger");
+        state
+            .days
+            .iter()
+            .filter(|((u, _), _)| u == user)
+            .fold(Day::default(), |sum, (_, day)| Day {
+                calls: sum.calls + day.calls,
+                seconds: sum.seconds + day.seconds,
+                spend: sum.spend + day.spend,
+            })
+    }
+
+    /// The calls counted for `user`, over all days.
+    pub fn calls(&self, user: &str) -> u64 {
+        self.totals(user).calls
+    }
+
+    /// The seconds and spend charged to `user`, over all days, as exact decimals.
+    pub fn spend(&self, user: &str) -> (String, String) {
+        let day = self.totals(user);
+        (unscaled(day.seconds), unscaled(day.spend))
+    }
+}
+
+impl CallLedger for MemoryLedger {
+    async fn count_call(&self, call: &NewCall, limits: &Limits) -> Result<Counted, StoreError> {
+        let mut state = self.state()?;
+        if let Some(owner) = state.owners.get(&call.call_id) {
+            return Ok(if owner.user == call.user {
+                Counted::Again
+            } else {
+                Counted::OtherUser
+            });
+        }
+        let key = (call.user.clone(), call.day().to_string());
+        let day = state.days.get(&key).copied().unwrap_or_default();
+        let over_calls = limits
+            .max_calls
+            .is_some_and(|max| day.calls >= u64::from(max));
+        let over_spend = limits
+            .max_spend
+            .as_ref()
+            .and_then(|max| scaled(max.as_str()))
+            .is_some_and(|max| day.spend >= max);
+        if over_calls || over_spend {
+            return Ok(Counted::OverLimit);
+        }
+        state.owners.insert(
+            call.call_id.clone(),
+            CallOwner {
+                user: call.user.clone(),
+                day: call.day().to_string(),
+                answered_at: call.answered_at.as_str().to_string(),
+                log_sk: format!("LOG#{}#{}", call.answered_at.as_str(), call.call_id),
+            },
+        );
+        state.days.entry(key).or_default().calls += 1;
+        Ok(Counted::New)
+    }
+}
+
+impl LegLedger for MemoryLedger {
+    async fn owner(&self, conversation_uuid: &str) -> Result<Option<CallOwner>, StoreError> {
+        Ok(self.state()?.owners.get(conversation_uuid).cloned())
+    }
+
+    async fn settle(
+        &self,
+        owner: &CallOwner,
+        settlement: &Settlement,
+    ) -> Result<Settled, StoreError> {
+        let mut state = self.state()?;
+        let LegEnd::Completed { seconds, price } = &settlement.end else {
+            return Ok(Settled::Noted);
+        };
+        if !state.charged.insert(settlement.leg.clone()) {
+            return Ok(Settled::AlreadyCharged);
+        }
+        let amount = |d: &voice_core::decimal::Decimal| scaled(d.as_str()).unwrap_or(0);
+        let day = state
+            .days
+            .entry((owner.user.clone(), owner.day.clone()))
+            .or_default();
+        day.seconds += amount(seconds);
+        day.spend += amount(price);
+        Ok(Settled::Charged)
+    }
+}
+
+/// The event log in memory: each event once, by what identifies it.
+#[derive(Debug, Default)]
+pub struct MemoryLog {
+    transitions: Mutex<HashSet<String>>,
+}
+
+impl MemoryLog {
+    pub fn transitions(&self) -> usize {
+        self.transitions.lock().expect("log").len()
+    }
+}
+
+impl EventLog for MemoryLog {
+    async fn record(
+        &self,
+        event: &CallEvent,
+        _raw: &str,
+        _moves_leg: bool,
+    ) -> Result<Recorded, StoreError> {
+        let key = format!(
+            "{:?}|{:?}|{}|{:?}|{:?}",
+            event.conversation_uuid,
+            event.uuid,
+            event.kind.name(),
+            event.timestamp,
+            event.fingerprint
+        );
+        let mut transitions = self
+            .transitions
+            .lock()
+            .map_err(|_| StoreError::Unavailable("poisoned".into()))?;
+        Ok(if transitions.insert(key) {
+            Recorded::New
+        } else {
+            Recorded::Duplicate
+        })
+    }
+}
+
+#[cfg(feature = "token")]
+pub use self::token::*;
+
+#[cfg(feature = "token")]
+mod token {
+    use crate::usecase::ports::{StoreError, VonageError};
+    use crate::usecase::token::{Creation, UserProfiles, UserRecord, VonageUsers, CREATED_BY};
+    use std::collections::HashMap;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+    use voice_core::identity::{Profile, UserName};
+
+    /// The profiles in memory: the first remembered stays.
+    #[derive(Debug, Default)]
+    pub struct MemoryProfiles(Mutex<HashMap<String, Profile>>);
+
+    impl MemoryProfiles {
+        pub fn len(&self) -> usize {
+            self.0.lock().expect("profiles").len()
+        }
+
+        pub fn is_empty(&self) -> bool {
+            self.len() == 0
+        }
+    }
+
+    impl UserProfiles for MemoryProfiles {
+        async fn get(&self, name: &UserName) -> Result<Option<Profile>, StoreError> {
+            Ok(self.0.lock().expect("profiles").get(name.as_str()).cloned())
+        }
+
+        async fn remember(&self, profile: &Profile) -> Result<(), StoreError> {
+            let mut profiles = self.0.lock().expect("profiles");
+            profiles
+                .entry(profile.name.to_string())
+                .or_insert_with(|| profile.clone());
+            Ok(())
+        }
+    }
+
+    /// Vonage's users in memory: name → (id, creation mark).
+    #[derive(Debug, Default)]
+    pub struct MemoryVonage {
+        users: Mutex<HashMap<String, (String, Option<String>)>>,
+        creates: AtomicUsize,
+    }
+
+    impl MemoryVonage {
+        /// A user made earlier, with `created_by` as its mark (`None`: made by hand).
+        pub fn add(&self, name: &str, created_by: Option<&str>) {
+            let mut users = self.users.lock().expect("users");
+            users.insert(
+                name.into(),
+                (format!("USR-{name}"), created_by.map(str::to_string)),
+            );
+        }
+
+        pub fn creates(&self) -> usize {
+            self.creates.load(Ordering::SeqCst)
+        }
+    }
+
+    impl VonageUsers for MemoryVonage {
+        async fn create(
+            &self,
+            _app_token: &str,
+            name: &UserName,
+            _display_name: &str,
+        ) -> Result<Creation, VonageError> {
+            let mut users = self.users.lock().expect("users");
+            if users.contains_key(name.as_str()) {
+                return Ok(Creation::Taken);
+            }
+            let id = format!("USR-{name}");
+            users.insert(name.to_string(), (id.clone(), Some(CREATED_BY.into())));
+            self.creates.fetch_add(1, Ordering::SeqCst);
+            Ok(Creation::Created(id))
+        }
+
+        async fn lookup(
+            &self,
+            _app_token: &str,
+            name: &UserName,
+        ) -> Result<UserRecord, VonageError> {
+            let users = self.users.lock().expect("users");
+            let (id, created_by) =
+                users
+                    .get(name.as_str())
+                    .cloned()
+                    .ok_or(VonageError::Refused {
+                        status: 404,
+                        body: "no such user".into(),
+                    })?;
+            Ok(UserRecord { id, created_by })
+        }
+    }
+}

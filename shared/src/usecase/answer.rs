@@ -1,0 +1,190 @@
+//! answer-fn's use case: Vonage's answer request → the decision (`voice_core::answer`) → the
+//! call counted in its user's ledger, which may overrule the decision (over a limit, or the
+//! ledger unusable) → the NCCO.
+
+use super::ports::StoreError;
+use crate::config::AnswerConfig;
+use std::future::Future;
+use voice_core::answer::{answer, Answer, Decision, Refusal};
+use voice_core::params::{InvalidInput, Params};
+use voice_core::privacy::{pseudonym, redact};
+use voice_core::time::Timestamp;
+use voice_core::usage::{Counted, Limits, NewCall};
+
+/// What the answer webhook needs of the ledger.
+pub trait CallLedger {
+    /// Counts `call` for its user unless the day's limits are reached, exactly once however
+    /// often the same call is asked for.
+    fn count_call(
+        &self,
+        call: &NewCall,
+        limits: &Limits,
+    ) -> impl Future<Output = Result<Counted, StoreError>> + Send;
+}
+
+/// Answers one answer request. Only an app user's call to a phone is counted (when there is a
+/// ledger); over a limit it is refused instead. When the ledger cannot be reached for now
+/// (unreachable, timing out, throttling) the call is refused too, unless `LIMITS_FAIL_OPEN`
+/// connects it uncounted; when DynamoDB refuses the write for good (a missing table,
+/// permissions), it is refused whatever `LIMITS_FAIL_OPEN` says.
+pub async fn answer_call<L: CallLedger>(
+    cfg: &AnswerConfig,
+    ledger: Option<&L>,
+    params: &Params,
+    now: Timestamp,
+) -> Result<Answer, InvalidInput> {
+    let answer = answer(&cfg.settings, params)?;
+    let (Some(ledger), Some(call)) = (ledger, NewCall::of(&answer, now)) else {
+        return Ok(answer);
+    };
+    let user = pseudonym(&call.user);
+    let call_id = call.call_id.as_str();
+    let refuse =
+        |answer: Answer, refusal| answer.overruled(&cfg.settings, Decision::Refuse(refusal));
+    Ok(match ledger.count_call(&call, &cfg.limits).await {
+        Ok(Counted::New) => answer,
+        Ok(Counted::Again) => {
+            tracing::info!(
+                user,
+                call_id,
+                "VOICE ANSWER redelivered: the call was counted already"
+            );
+            answer
+        }
+        Ok(Counted::OverLimit) => refuse(answer, Refusal::Limit),
+        Ok(Counted::OtherUser) => {
+            tracing::warn!(
+                user,
+                call_id,
+                "VOICE ANSWER the conversation was answered for another app user already"
+            );
+            refuse(answer, Refusal::OtherUser)
+        }
+        Err(e) if e.is_transient() && cfg.limits_fail_open => {
+            let error = redact(&e.to_string());
+            tracing::warn!(
+                user,
+                error,
+                "VOICE ANSWER ledger unreachable, connecting uncounted (LIMITS_FAIL_OPEN): {error}"
+            );
+            answer
+        }
+        Err(e) if e.is_transient() => {
+            let error = redact(&e.to_string());
+            tracing::warn!(user, error, "VOICE ANSWER ledger unreachable: {error}");
+            refuse(answer, Refusal::LimitsUnavailable)
+        }
+        Err(e) => {
+            let error = redact(&e.to_string());
+            tracing::error!(
+                user,
+                error,
+                "VOICE ANSWER ledger refused the call's write, refusing the call: {error}"
+            );
+            refuse(answer, Refusal::LedgerError)
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testkit::{MemoryLedger, Vars};
+    use serde_json::json;
+
+    fn cfg(vars: &[(&str, &str)]) -> AnswerConfig {
+        let env = Vars::unsigned(&[("VONAGE_NUMBER", "447700900001"), ("TABLE_NAME", "t")]);
+        AnswerConfig::from_env(&env.with(vars)).unwrap()
+    }
+
+    fn call(user: &str, conversation: &str) -> Params {
+        let params =
+            json!({"to": "447700900000", "from_user": user, "conversation_uuid": conversation});
+        params.as_object().cloned().unwrap()
+    }
+
+    async fn decision(cfg: &AnswerConfig, ledger: &MemoryLedger, params: &Params) -> Decision {
+        answer_call(cfg, Some(ledger), params, Timestamp::now())
+            .await
+            .unwrap()
+            .decision
+    }
+
+    fn connects(decision: &Decision) -> bool {
+        matches!(decision, Decision::ConnectPhone(_))
+    }
+
+    #[tokio::test]
+    async fn an_app_call_is_counted_once_however_often_it_is_asked_for() {
+        let (cfg, ledger) = (cfg(&[]), MemoryLedger::default());
+        for _ in 0..3 {
+            assert!(connects(
+                &decision(&cfg, &ledger, &call("alice", "CON-1")).await
+            ));
+        }
+        assert_eq!(ledger.calls("alice"), 1);
+    }
+
+    #[tokio::test]
+    async fn over_the_limit_the_call_is_refused_and_not_counted() {
+        let (cfg, ledger) = (
+            cfg(&[("MAX_CALLS_PER_USER_PER_DAY", "2")]),
+            MemoryLedger::default(),
+        );
+        for i in 0..2 {
+            assert!(connects(
+                &decision(&cfg, &ledger, &call("bob", &format!("CON-{i}"))).await
+            ));
+        }
+        let third = decision(&cfg, &ledger, &call("bob", "CON-2")).await;
+        assert_eq!(third, Decision::Refuse(Refusal::Limit));
+        assert_eq!(ledger.calls("bob"), 2);
+        // A call already counted, asked for again, still connects.
+        assert!(connects(
+            &decision(&cfg, &ledger, &call("bob", "CON-1")).await
+        ));
+    }
+
+    #[tokio::test]
+    async fn another_users_conversation_is_refused() {
+        let (cfg, ledger) = (cfg(&[]), MemoryLedger::default());
+        decision(&cfg, &ledger, &call("carol", "CON-9")).await;
+        let other = decision(&cfg, &ledger, &call("mallory", "CON-9")).await;
+        assert_eq!(other, Decision::Refuse(Refusal::OtherUser));
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_ledger_fails_closed_unless_told_and_a_refusing_one_always_does() {
+        let transient = MemoryLedger::failing(|| StoreError::Unavailable("timeout".into()));
+        let permanent = MemoryLedger::failing(|| StoreError::Rejected("no such table".into()));
+        let (closed, open) = (cfg(&[]), cfg(&[("LIMITS_FAIL_OPEN", "true")]));
+        let params = call("dave", "CON-1");
+        assert_eq!(
+            decision(&closed, &transient, &params).await,
+            Decision::Refuse(Refusal::LimitsUnavailable)
+        );
+        assert!(connects(&decision(&open, &transient, &params).await));
+        for cfg in [&closed, &open] {
+            assert_eq!(
+                decision(cfg, &permanent, &params).await,
+                Decision::Refuse(Refusal::LedgerError)
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn only_an_app_users_call_to_a_phone_is_counted() {
+        let (cfg, ledger) = (
+            cfg(&[("INBOUND_APP_USER", "erin")]),
+            MemoryLedger::default(),
+        );
+        let inbound =
+            json!({"to": "447700900001", "from": "447700900000", "conversation_uuid": "CON-in"});
+        let refused =
+            json!({"to": "449090000000", "from_user": "erin", "conversation_uuid": "CON-x"});
+        for params in [inbound, refused] {
+            decision(&cfg, &ledger, params.as_object().unwrap()).await;
+        }
+        assert_eq!(ledger.calls("erin"), 0);
+    }
+}
