@@ -18,7 +18,12 @@ if [[ -z "${VONAGE_PRIVATE_KEY:-}${VONAGE_PRIVATE_KEY_FILE:-}${VONAGE_PRIVATE_KE
   fi
 fi
 
-exec scripts/dynamodb-local.sh --db-path .dynamodb --port "$DYNAMODB_PORT" -- bash -c '
+# Ctrl-C reaches the terminal's whole foreground job: everything below stops on it (each part
+# cleans up after itself), and this script, which only waits, then ends with 0. Ctrl-C is how
+# make run is meant to end, so make reports no error for it.
+trap ':' INT
+status=0
+scripts/dynamodb-local.sh --db-path "${DYNAMODB_DATA:-.dynamodb}" --port "$DYNAMODB_PORT" -- bash -c '
   set -euo pipefail
   source scripts/watch.sh
   cargo run --quiet -p devtools -- create-table
@@ -27,4 +32,7 @@ exec scripts/dynamodb-local.sh --db-path .dynamodb --port "$DYNAMODB_PORT" -- ba
   trap "exit 130" INT TERM
   scripts/banner.sh "$0"
   wait "$WATCH_PID"
-' "$port"
+' "$port" || status=$?
+# 130: stopped by Ctrl-C, as intended.
+[[ $status -eq 130 ]] && exit 0
+exit "$status"
