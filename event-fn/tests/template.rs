@@ -129,7 +129,7 @@ fn the_template_sets_only_variables_the_functions_read_and_all_they_require() {
         }
     }
     // Every function writes its metrics under the stack's namespace: setting it is what turns
-    // them on (config::metrics).
+    // them on (config::env::metrics).
     for function in ["AnswerFunction", "EventFunction", "TokenFunction"] {
         assert!(
             env_names(resource(&t, function), globals).contains(NAMESPACE_VAR),

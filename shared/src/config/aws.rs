@@ -12,8 +12,8 @@ pub const ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(
 pub const OPERATION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The answer webhook's ledger client gives up much sooner: the caller hears silence until we
-/// answer, and an unreachable ledger must still leave time to answer within 2 s (README,
-/// "Usage and limits"). Retries run inside the operation timeout.
+/// answer, and an unreachable ledger must still leave time to answer within 2 s
+/// (docs/usage.md). Retries run inside the operation timeout.
 pub const LEDGER_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(500);
 pub const LEDGER_ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(600);
 pub const LEDGER_OPERATION_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(1200);
@@ -48,7 +48,7 @@ pub fn https_client(pem: &str) -> Result<aws_sdk_dynamodb::config::SharedHttpCli
 /// `AWS_ENDPOINT_URL_DYNAMODB` (DynamoDB Local), or `endpoint`, with the timeouts above.
 ///
 /// Without aws-config on purpose: its provider chains and profile files cost milliseconds of
-/// cold start (README, "Performance"), and in Lambda the answer is always in the environment.
+/// cold start (docs/performance.md), and in Lambda the answer is always in the environment.
 /// Elsewhere, export credentials into the environment first.
 pub fn dynamodb_client(
     env: &impl Env,

@@ -88,7 +88,7 @@ pub fn is_primed(host: &str) -> bool {
     primed_at(host, Instant::now()).is_some()
 }
 
-/// The resolver the HTTPS client is built with (`config::https_client`).
+/// The resolver the HTTPS client is built with (`config::aws::https_client`).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PrimedResolver;
 

@@ -1,5 +1,4 @@
-//! Where items live: the key layout of the one table (a public contract, see README "Table
-//! layout").
+//! Where items live: the key layout of the one table (a public contract, see docs/table.md).
 
 use super::dynamo::Item;
 use aws_sdk_dynamodb::types::AttributeValue;

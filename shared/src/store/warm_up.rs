@@ -7,7 +7,7 @@
 //! `UpdateItem` that an interceptor stops just before transmit, so all of that happens before
 //! the function asks for its first event, and the endpoint's name is looked up for the first
 //! connections (`config::dns`) while init goes on. No connection is opened and nothing is
-//! sent, so it needs no permission and changes nothing. Measured in `make bench` (README
+//! sent, so it needs no permission and changes nothing. Measured in `make bench` (docs/performance.md
 //! "Performance").
 
 use aws_sdk_dynamodb::config::{
