@@ -12,12 +12,12 @@
 //! - **an edited variable** ([`Deployed::edited`]): one the template sets, changed or removed as
 //!   someone could in the Lambda console, to show what the function does then.
 
-use crate::runtime_api::{run_capturing_stdout, Function};
+use crate::runtime_api::{init_with_stderr, run_capturing_stdout};
 use serde_yaml::Value;
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 /// The signature secret of a stack deployed by a test.
 pub const SECRET: &str = "test-signature-secret-0123456789";
@@ -211,46 +211,37 @@ impl Deployed {
     /// Starts `binary` and expects it to refuse to start: it must stop before asking for its
     /// first event. Its stderr (where a `main` that returns an error prints it).
     pub async fn init_failure(&self, binary: &str) -> String {
-        let (stderr, path) = capture_file("stderr");
-        let mut function = Function::start_with(self.command(binary), Stdio::null(), stderr).await;
-        let outcome = function.init_or_exit().await;
-        drop(function);
-        let text = std::fs::read_to_string(&path).unwrap_or_default();
-        let _ = std::fs::remove_file(&path);
-        match outcome {
-            Err(status) => {
+        match init_with_stderr(self.command(binary)).await {
+            (Err(status), text) => {
                 assert!(!status.success(), "it stopped, but with success: {text}");
                 text
             }
-            Ok(_) => panic!("{} started and asked for an event: {text}", self.function),
+            (Ok(_), text) => panic!("{} started and asked for an event: {text}", self.function),
         }
     }
 
     /// Starts `binary` and expects it to start: its init time.
     pub async fn starts(&self, binary: &str) -> std::time::Duration {
-        let (stderr, path) = capture_file("stderr");
-        let mut function = Function::start_with(self.command(binary), Stdio::null(), stderr).await;
-        let outcome = function.init_or_exit().await;
-        drop(function);
-        let text = std::fs::read_to_string(&path).unwrap_or_default();
-        let _ = std::fs::remove_file(&path);
+        let (outcome, text) = init_with_stderr(self.command(binary)).await;
         outcome
             .unwrap_or_else(|status| panic!("{} stopped at init ({status}): {text}", self.function))
     }
-}
 
-/// A fresh file for a function's output, and its path.
-fn capture_file(what: &str) -> (Stdio, PathBuf) {
-    let path = std::env::temp_dir().join(format!(
-        "function-{what}-{}-{}.log",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_nanos()
-    ));
-    let file = std::fs::File::create(&path).expect("an output file");
-    (Stdio::from(file), path)
+    /// Starts `binary` with the secret unset, blank, white space and too short, and expects it
+    /// to refuse to start each time, naming `VONAGE_SIGNATURE_SECRET`.
+    pub async fn refuses_to_start_without_a_usable_secret(&self, binary: &str) {
+        for secret in [None, Some(""), Some("                "), Some("too-short")] {
+            let stderr = self
+                .clone()
+                .edited("VONAGE_SIGNATURE_SECRET", secret)
+                .init_failure(binary)
+                .await;
+            assert!(
+                stderr.contains("VONAGE_SIGNATURE_SECRET"),
+                "{secret:?}: {stderr}"
+            );
+        }
+    }
 }
 
 /// A scalar's text (strings, numbers, booleans).

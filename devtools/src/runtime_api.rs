@@ -212,16 +212,8 @@ pub async fn run_capturing_stdout(
     command: Command,
     payloads: &[Vec<u8>],
 ) -> (Vec<Vec<u8>>, String) {
-    let path = std::env::temp_dir().join(format!(
-        "function-stdout-{}-{}.log",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_nanos()
-    ));
-    let file = std::fs::File::create(&path).expect("stdout file");
-    let mut function = Function::start_with(command, Stdio::from(file), Stdio::null()).await;
+    let (stdout, path) = capture_file("stdout");
+    let mut function = Function::start_with(command, stdout, Stdio::null()).await;
     function.init().await;
     let mut bodies = Vec::with_capacity(payloads.len());
     for payload in payloads {
@@ -232,6 +224,34 @@ pub async fn run_capturing_stdout(
     let stdout = std::fs::read_to_string(&path).unwrap_or_default();
     let _ = std::fs::remove_file(&path);
     (bodies, stdout)
+}
+
+/// Starts `command` and waits for its init: the init time, or how it ended when it stopped
+/// before asking for an event; and what it wrote to stderr by then.
+pub async fn init_with_stderr(
+    command: Command,
+) -> (Result<Duration, std::process::ExitStatus>, String) {
+    let (stderr, path) = capture_file("stderr");
+    let mut function = Function::start_with(command, Stdio::null(), stderr).await;
+    let outcome = function.init_or_exit().await;
+    drop(function);
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    let _ = std::fs::remove_file(&path);
+    (outcome, text)
+}
+
+/// A fresh file for a function's output (`what`: `stdout`, `stderr`), and its path.
+fn capture_file(what: &str) -> (Stdio, std::path::PathBuf) {
+    let path = std::env::temp_dir().join(format!(
+        "function-{what}-{}-{}.log",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos()
+    ));
+    let file = std::fs::File::create(&path).expect("an output file");
+    (Stdio::from(file), path)
 }
 
 /// Median, min, max of a set of durations.
