@@ -1,6 +1,6 @@
 # voice-hooks: one entry point for running, testing, building and deploying.
 #
-#   make run    serve both webhooks and /token on http://127.0.0.1:9000 (cargo lambda watch + DynamoDB Local)
+#   make run    serve both webhooks, /token and /calls on http://127.0.0.1:9000 (cargo lambda watch + DynamoDB Local)
 #   make test   format, lint, unit and DynamoDB Local tests, template checks
 #
 # Every tool is installed into the project itself (.venv, node_modules) on first use.
@@ -18,10 +18,11 @@ export SAM_CLI_TELEMETRY := 0
 
 CONV ?=
 
-.PHONY: help tools arm64 run test lint calls token load bench fuzz build deploy
+.PHONY: help tools arm64 run test lint calls login token load bench fuzz build deploy
 
 help:
-	@echo "make run            serve /voice/answer, /voice/event and /token on http://127.0.0.1:9000"
+	@echo "make run            serve /voice/answer, /voice/event, /token and /calls on http://127.0.0.1:\$$PORT (9000)"
+	@echo "make login USER=..  a sign-in token for make run's /token and /calls (the app's sign-in, locally)"
 	@echo "make test           everything CI runs"
 	@echo "make calls CONV=..  print a conversation's legs and timeline (while make run is up)"
 	@echo "make calls USER=..  print an app user's calls and daily totals (while make run is up)"
@@ -65,6 +66,14 @@ else
 	@scripts/local-env.sh cargo run --quiet -p devtools -- calls "$(CONV)"
 endif
 
+# A sign-in token that make run's /token and /calls take as the app's sign-in (docs/users.md).
+# USER must be given on the command line, as for make token.
+login:
+ifneq ($(origin USER),command line)
+	@echo "usage: make login USER=<name>   (a sign-in token for make run's /token and /calls)"; exit 2
+endif
+	@scripts/local-env.sh cargo run --quiet -p devtools --bin login -- "$(USER)"
+
 # The tutorial's `vonage jwt create` step: a user token made as token-fn makes it, from
 # private.key (git-ignored) and VONAGE_APPLICATION_ID (environment or .env). USER must be given
 # on the command line: the login name in the environment is not an app user.
@@ -88,8 +97,9 @@ bench: tools
 	cargo build --locked --release -p answer-fn
 	cargo build --locked --release -p event-fn
 	cargo build --locked --release -p token-fn
+	cargo build --locked --release -p calls-fn
 	cargo build --locked --profile tools -p devtools --bin bench
-	scripts/dynamodb-local.sh -- target/tools/bench target/release/answer-fn target/release/event-fn $(VENV)/bin/python target/release/token-fn
+	scripts/dynamodb-local.sh -- target/tools/bench target/release/answer-fn target/release/event-fn $(VENV)/bin/python target/release/token-fn target/release/calls-fn
 	cargo bench --locked -p shared --features dynamodb,test-util --bench hot_paths
 
 # Each fuzz target for FUZZ_SECONDS (default 60). cargo-fuzz is installed into .tools/; the
@@ -141,6 +151,7 @@ build: tools arm64
 	cargo lambda build --locked --release --arm64 --output-format zip -p answer-fn
 	cargo lambda build --locked --release --arm64 --output-format zip -p event-fn
 	cargo lambda build --locked --release --arm64 --output-format zip -p token-fn
+	cargo lambda build --locked --release --arm64 --output-format zip -p calls-fn
 	@ls -l target/lambda/*/bootstrap.zip
 
 # sam build runs cargo-lambda, which compiles with --locked ([workspace.metadata.lambda.build]

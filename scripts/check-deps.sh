@@ -2,7 +2,7 @@
 # What each function links, as sam build compiles it: cargo in the package's own folder (the
 # template's CodeUri) selects that package alone, so features resolve as for `make build -p`.
 #
-# - The webhooks link one AWS client, DynamoDB's, and no function links aws-config (its
+# - The webhooks and calls-fn link one AWS client, DynamoDB's, and no function links aws-config (its
 #   provider chains cost cold start; the clients are built from Lambda's variables).
 # - Only token-fn links the Secrets Manager client, Mozilla's roots and the token code (shared's
 #   `token` feature); no function links the `rsa` crate (RUSTSEC-2023-0071, no fixed release):
@@ -21,7 +21,7 @@ forbid() { # package, regex, why
     fail=1
   fi
 }
-for package in answer-fn event-fn; do
+for package in answer-fn event-fn calls-fn; do
   forbid "$package" '^(aws-sdk-secretsmanager|webpki-roots) |^(shared|voice-core) feature "token"' "token-fn's code"
   clients=$(tree "$package" | grep -oE '^aws-sdk-[a-z0-9]+ v' | sort -u | tr -d '\n')
   if [[ "$clients" != "aws-sdk-dynamodb v" ]]; then
@@ -29,7 +29,7 @@ for package in answer-fn event-fn; do
     fail=1
   fi
 done
-for package in answer-fn event-fn token-fn; do
+for package in answer-fn event-fn token-fn calls-fn; do
   forbid "$package" '^aws-config ' "aws-config"
   forbid "$package" '^rsa v' "the rsa crate"
   if ! diff <(tree "$package") <(cargo tree -q -p "$package" -e normal,features --prefix none) >/dev/null; then

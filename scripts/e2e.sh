@@ -13,13 +13,17 @@ for line in sys.stdin:
     m = json.loads(line)
     if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "e2e":
         print(m["executable"])')
-cargo build --quiet -p answer-fn -p event-fn -p token-fn
+cargo build --quiet -p answer-fn -p event-fn -p token-fn -p calls-fn
 
 # As make run: unsigned webhooks allowed explicitly (scripts/local-env.sh), no metrics.
 export VONAGE_NUMBER=447700900001 TABLE_NAME=e2e-calls RUST_LOG=warn ALLOW_UNSIGNED_WEBHOOKS=true
 # token-fn starts as under make run: a placeholder application and a key made for the test.
 key=$(mktemp -t e2e-key.XXXXXX)
-trap 'rm -f "$key"' EXIT
+# And the local sign-in of make login, with a key of its own.
+sign_in_key=$(mktemp -t e2e-sign-in.XXXXXX)
+trap 'rm -f "$key" "$sign_in_key"' EXIT
+od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$sign_in_key"
+export LOCAL_SIGN_IN_KEY_FILE="$sign_in_key"
 cargo run --quiet -p devtools --bin token -- new-key "$key"
 export VONAGE_APPLICATION_ID=00000000-0000-0000-0000-000000000000 VONAGE_PRIVATE_KEY_FILE="$key"
 unset VONAGE_PRIVATE_KEY VONAGE_PRIVATE_KEY_SECRET VONAGE_API_URL TOKEN_TTL_SECONDS TOKEN_ACL USER_CLAIM

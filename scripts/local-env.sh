@@ -17,6 +17,13 @@ export AWS_ENDPOINT_URL_DYNAMODB="${AWS_ENDPOINT_URL_DYNAMODB:-http://127.0.0.1:
 export AWS_REGION="${AWS_REGION:-us-east-1}"
 export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-local}"
 export AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-local}"
+# The local sign-in (make login, docs/users.md): a key made once for this checkout, which only
+# make run's token service and call history trust. template.yaml never sets it.
+export LOCAL_SIGN_IN_KEY_FILE="${LOCAL_SIGN_IN_KEY_FILE:-$PWD/target/local-sign-in.key}"
+if [[ ! -s "$LOCAL_SIGN_IN_KEY_FILE" ]]; then
+  mkdir -p "$(dirname "$LOCAL_SIGN_IN_KEY_FILE")"
+  (umask 077 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$LOCAL_SIGN_IN_KEY_FILE")
+fi
 if [[ $# -gt 0 ]]; then
   exec "$@"
 fi

@@ -3,9 +3,10 @@ and resolved for both values of AuthIssuer.
 
 - AuthIssuer empty: exactly the two-webhook stack (the resources and routes it had before the
   token service existed), no authorizer, no /token.
-- AuthIssuer set: POST /token behind the JWT authorizer for AuthIssuer and AuthAudience, wired to
-  token-fn; token-fn's policy reads the one secret and only USER# items, with the two calls it
-  makes; API Gateway may invoke it for POST /token only; the webhooks stay unauthenticated.
+- AuthIssuer set: POST /token and GET /calls behind the JWT authorizer for AuthIssuer and
+  AuthAudience, wired to token-fn and calls-fn; token-fn's policy reads the one secret and only
+  USER# items, with the two calls it makes; calls-fn's only reads USER# items (Query, GetItem);
+  API Gateway may invoke each for its own route only; the webhooks stay unauthenticated.
 """
 
 import sys
@@ -72,21 +73,28 @@ def main():
     check(not resources["Api"]["Properties"]["Body"].get("components", {}).get("securitySchemes"),
           "an authorizer exists without AuthIssuer")
     check("TokenUrl" not in outputs, "TokenUrl without a token service")
-    check(all("Token" not in name for name in resources), "a token resource without AuthIssuer")
+    check(all("Token" not in name and not name.startswith("Calls") or name == "CallsTable"
+              for name in resources), "a token or history resource without AuthIssuer")
+    check("CallsUrl" not in outputs, "CallsUrl without a token service")
 
     # With AuthIssuer.
     resources, outputs = deployed(cfn, True)
     check(set(resources) - TWO_WEBHOOK_STACK == {"TokenFunction", "TokenFunctionRole",
-                                                 "TokenInvokePermission", "TokenLogGroup"},
+                                                 "TokenInvokePermission", "TokenLogGroup",
+                                                 "CallsFunction", "CallsFunctionRole",
+                                                 "CallsInvokePermission", "CallsLogGroup"},
           f"token resources: {sorted(set(resources) - TWO_WEBHOOK_STACK)}")
     api_routes = routes(resources["Api"])
-    check(set(api_routes) == WEBHOOK_ROUTES | {("POST", "/token")}, f"routes: {sorted(api_routes)}")
-    token = api_routes[("POST", "/token")]
-    check(token.get("security") == [{"TokenAuthorizer": []}], f"/token security: {token.get('security')}")
-    check("TokenFunction.Arn" in str(token["x-amazon-apigateway-integration"]["uri"]), "/token target")
-    check(token["x-amazon-apigateway-integration"]["payloadFormatVersion"] == "2.0", "payload v2")
+    signed_in = {("POST", "/token"): "TokenFunction", ("GET", "/calls"): "CallsFunction"}
+    check(set(api_routes) == WEBHOOK_ROUTES | set(signed_in), f"routes: {sorted(api_routes)}")
+    for route, function in signed_in.items():
+        spec = api_routes[route]
+        check(spec.get("security") == [{"TokenAuthorizer": []}], f"{route} security: {spec.get('security')}")
+        uri = str(spec["x-amazon-apigateway-integration"]["uri"])
+        check(f"{{{function}.Arn}}" in uri, f"{route} target: {uri}")
+        check(spec["x-amazon-apigateway-integration"]["payloadFormatVersion"] == "2.0", "payload v2")
     for route, spec in api_routes.items():
-        if route != ("POST", "/token"):
+        if route not in signed_in:
             check("security" not in spec, f"{route} has an authorizer: Vonage sends no bearer token")
     authorizer = resources["Api"]["Properties"]["Body"]["components"]["securitySchemes"]["TokenAuthorizer"]
     jwt = authorizer["x-amazon-apigateway-authorizer"]
@@ -94,7 +102,7 @@ def main():
     check(jwt["jwtConfiguration"] == {"issuer": {"Ref": "AuthIssuer"},
                                       "audience": {"Fn::Split": [",", {"Ref": "AuthAudience"}]}},
           f"jwtConfiguration: {jwt['jwtConfiguration']}")
-    check("TokenUrl" in outputs, "no TokenUrl output")
+    check({"TokenUrl", "CallsUrl"} <= outputs, f"outputs: {sorted(outputs)}")
 
     role = resources["TokenFunctionRole"]["Properties"]
     statements = [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]
@@ -113,13 +121,28 @@ def main():
     check(permission["SourceArn"]["Fn::Sub"].endswith("${Api}/*/POST/token"), f"{permission['SourceArn']}")
     env = resources["TokenFunction"]["Properties"]["Environment"]["Variables"]
     check("VONAGE_SIGNATURE_SECRET" not in env, "token-fn gets the webhook signature secret")
-    for other in ("AnswerFunctionRole", "EventFunctionRole"):
+    for other in ("AnswerFunctionRole", "EventFunctionRole", "CallsFunctionRole"):
         check("secretsmanager" not in str(resources[other]), f"{other} may read secrets")
+
+    role = resources["CallsFunctionRole"]["Properties"]
+    statements = [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]
+    check(len(statements) == 1, f"calls statements: {statements}")
+    (table,) = statements[:1] or [{}]
+    check(sorted(table.get("Action", [])) == ["dynamodb:GetItem", "dynamodb:Query"],
+          f"calls table actions: {table.get('Action')}")
+    check(table.get("Condition") == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["USER#*"]}},
+          f"calls table condition: {table.get('Condition')}")
+    permission = resources["CallsInvokePermission"]["Properties"]
+    check(permission["SourceArn"]["Fn::Sub"].endswith("${Api}/*/GET/calls"), f"{permission['SourceArn']}")
+    env = resources["CallsFunction"]["Properties"]["Environment"]["Variables"]
+    check(not {"VONAGE_SIGNATURE_SECRET", "VONAGE_PRIVATE_KEY_SECRET"} & set(env),
+          "calls-fn gets a secret it never uses")
 
     if failures:
         sys.exit("test_token_stack: FAILED\n  " + "\n  ".join(failures))
     print("test_token_stack: without AuthIssuer the two-webhook stack exactly; with it POST /token "
-          "behind the JWT authorizer, token-fn limited to its secret and USER# items")
+          "and GET /calls behind the JWT authorizer, token-fn limited to its secret and USER# items, "
+          "calls-fn to reading USER# items")
 
 
 if __name__ == "__main__":

@@ -64,3 +64,132 @@ pub const MAX_DURATION_SECONDS: u64 = 86_400;
 pub const MAX_PRICE: u64 = 10_000;
 /// Most digits after the point in a duration, price or rate (Vonage sends 8).
 pub const MAX_PLACES: usize = 12;
+
+/// An exact amount for arithmetic: a signed count of 10⁻¹² (`SCALE` places, which every amount
+/// an event may carry fits: `MAX_PLACES`), in an `i128`. Sums and differences of Vonage's
+/// decimals stay exact; text goes back out without trailing zeros.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Amount(i128);
+
+impl Amount {
+    /// Places after the point.
+    pub const SCALE: u32 = 12;
+    const UNIT: i128 = 10i128.pow(Self::SCALE);
+
+    pub const ZERO: Amount = Amount(0);
+
+    /// The amount of `decimal`; `None` with more than `SCALE` places or beyond 10²⁵.
+    pub fn of(decimal: &Decimal) -> Option<Self> {
+        let text = decimal.as_str();
+        let (negative, digits) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, text),
+        };
+        let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+        if frac.len() > Self::SCALE as usize || int.len() > 25 {
+            return None;
+        }
+        let int: i128 = int.parse().ok()?;
+        let frac: i128 = if frac.is_empty() {
+            0
+        } else {
+            format!("{frac:0<12}").parse().ok()?
+        };
+        let units = int.checked_mul(Self::UNIT)?.checked_add(frac)?;
+        Some(Self(if negative { -units } else { units }))
+    }
+
+    /// A whole number.
+    pub fn whole(n: i64) -> Self {
+        Self(i128::from(n) * Self::UNIT)
+    }
+
+    pub fn checked_add(self, other: Self) -> Option<Self> {
+        self.0.checked_add(other.0).map(Self)
+    }
+
+    pub fn checked_sub(self, other: Self) -> Option<Self> {
+        self.0.checked_sub(other.0).map(Self)
+    }
+
+    /// This amount times `numerator / denominator`, rounded towards zero: a rate per minute
+    /// times seconds over 60. `None` on overflow or a zero denominator.
+    pub fn times_ratio(self, numerator: i64, denominator: i64) -> Option<Self> {
+        if denominator == 0 {
+            return None;
+        }
+        self.0
+            .checked_mul(i128::from(numerator))
+            .map(|n| Self(n / i128::from(denominator)))
+    }
+
+    /// How many whole `per`s fit in this amount (rounded down); `None` when `per` is not
+    /// positive. Money left ÷ price of a second = whole seconds.
+    pub fn whole_times(self, per: Self) -> Option<i128> {
+        (per.0 > 0).then(|| self.0.max(0) / per.0)
+    }
+
+    pub fn is_negative(self) -> bool {
+        self.0 < 0
+    }
+
+    /// As a decimal, without trailing zeros (`0.5`, `12`, `-0.00833333`).
+    pub fn to_decimal(self) -> Decimal {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let units = self.0.unsigned_abs();
+        let unit = Self::UNIT.unsigned_abs();
+        let (int, frac) = (units / unit, units % unit);
+        let text = if frac == 0 {
+            format!("{sign}{int}")
+        } else {
+            let frac = format!("{frac:012}");
+            format!("{sign}{int}.{}", frac.trim_end_matches('0'))
+        };
+        Decimal(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn amount(text: &str) -> Amount {
+        Amount::of(&Decimal::parse(text).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn amounts_add_and_subtract_exactly_and_print_without_trailing_zeros() {
+        let spent = amount("0.00833333")
+            .checked_add(amount("0.10000000"))
+            .unwrap();
+        assert_eq!(spent.to_decimal().as_str(), "0.10833333");
+        let left = amount("2.50").checked_sub(spent).unwrap();
+        assert_eq!(left.to_decimal().as_str(), "2.39166667");
+        assert_eq!(amount("5").to_decimal().as_str(), "5");
+        assert_eq!(
+            amount("0")
+                .checked_sub(amount("1.5"))
+                .unwrap()
+                .to_decimal()
+                .as_str(),
+            "-1.5"
+        );
+        assert_eq!(
+            Amount::of(&Decimal::parse("0.0000000000001").unwrap()),
+            None
+        );
+    }
+
+    #[test]
+    fn a_rate_per_minute_prices_seconds_and_a_budget_buys_whole_seconds() {
+        let rate = amount("0.10");
+        assert_eq!(
+            rate.times_ratio(5, 60).unwrap().to_decimal().as_str(),
+            "0.008333333333"
+        );
+        let per_second = rate.times_ratio(1, 60).unwrap();
+        assert_eq!(amount("0.01").whole_times(per_second), Some(6));
+        assert_eq!(amount("-1").whole_times(per_second), Some(0));
+        assert_eq!(amount("1").whole_times(Amount::ZERO), None);
+    }
+}

@@ -1,6 +1,8 @@
 //! Who an app user is: the name of their Vonage user, made from a verified claim of the
 //! identity provider. Pure: no keys, no signatures.
 
+use std::collections::HashMap;
+
 /// Longest app user name the answer webhook takes, in bytes (names made here have at most
 /// `UserName::MAX_LEN`): the ledger's keys are built from it.
 pub const MAX_USER_LEN: usize = 256;
@@ -66,6 +68,32 @@ impl UserName {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+/// Why a request names no user.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SignInError {
+    #[error("no verified identity: call this endpoint through the API's JWT authorizer, with the sign-in ID token as `Authorization: Bearer <token>`")]
+    NoIdentity,
+    #[error("the identity token has no `{0}` claim to name the user by")]
+    NoClaim(String),
+    #[error("{0}")]
+    BadClaim(String),
+}
+
+impl UserName {
+    /// The user the verified `claims` name by their `user_claim`, as the token service names
+    /// them at Vonage; no claims at all, no user.
+    pub fn signed_in(
+        claims: Option<&HashMap<String, String>>,
+        user_claim: &str,
+    ) -> Result<Self, SignInError> {
+        let claims = claims.ok_or(SignInError::NoIdentity)?;
+        let claim = claims
+            .get(user_claim)
+            .ok_or_else(|| SignInError::NoClaim(user_claim.to_string()))?;
+        Self::from_claim(claim).map_err(SignInError::BadClaim)
     }
 }
 

@@ -23,6 +23,7 @@ pub mod phone;
 pub mod policy;
 pub mod privacy;
 pub mod signature;
+pub mod signin;
 pub mod status;
 #[cfg(any(test, feature = "test-util"))]
 pub mod testkit;

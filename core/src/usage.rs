@@ -6,7 +6,7 @@
 //! day is the day the call was answered, so a call that runs past midnight is billed to the day
 //! it began, with the call it belongs to.
 
-use crate::answer::{Answer, Decision};
+use crate::answer::{Answer, AnswerRequest, Decision, Refusal};
 use crate::decimal::Decimal;
 use crate::event::CallEvent;
 use crate::status::CallStatus;
@@ -49,17 +49,9 @@ impl NewCall {
         else {
             return None;
         };
-        let request = &answer.request;
-        // Vonage always sends both ids; without either, the time stands in (such a request
-        // cannot be recognised when redelivered, so it would count again).
-        let call_id = request
-            .conversation_uuid
-            .clone()
-            .or_else(|| request.uuid.clone())
-            .unwrap_or_else(|| format!("unidentified-{}", now.as_str()));
         Some(Self {
             user: user.clone(),
-            call_id,
+            call_id: call_id(&answer.request, &now),
             to: number.digits().to_string(),
             answered_at: now,
         })
@@ -68,6 +60,17 @@ impl NewCall {
     pub fn day(&self) -> &str {
         day_of(&self.answered_at)
     }
+}
+
+/// What makes a redelivered answer request the same call: the conversation (or, without one,
+/// the app leg). Vonage always sends both; without either, the time stands in (such a request
+/// cannot be recognised when redelivered).
+fn call_id(request: &AnswerRequest, now: &Timestamp) -> String {
+    request
+        .conversation_uuid
+        .clone()
+        .or_else(|| request.uuid.clone())
+        .unwrap_or_else(|| format!("unidentified-{}", now.as_str()))
 }
 
 /// What counting a call in its user's ledger did.
@@ -82,6 +85,8 @@ pub enum Counted {
     OverLimit,
     /// The conversation was already answered for another app user: refuse.
     OtherUser,
+    /// The conversation was refused before (over the user's limit): refuse again.
+    Refused,
 }
 
 /// Who a conversation's call is charged to: the app user who placed it, on which day.
@@ -92,6 +97,89 @@ pub struct CallOwner {
     pub answered_at: String,
     /// Where the call's entry in the user's call log is (its sort key).
     pub log_sk: String,
+    /// Why the call was refused, when it was (`Refusal::code`): such a call has no phone leg
+    /// to charge.
+    pub refused: Option<String>,
+}
+
+/// A call refused for an app user, to keep in their call log with why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefusedCall {
+    pub user: String,
+    /// What makes a redelivered answer request the same call (as `NewCall::call_id`).
+    pub call_id: String,
+    /// The destination as asked for (at most `MAX_ASKED_CHARS` characters of it).
+    pub to: String,
+    pub answered_at: Timestamp,
+    /// `Refusal::code`: `limit`, `blocked`, `not-allowed`, `invalid`, `no-destination`.
+    pub reason: String,
+}
+
+/// How much of an asked-for destination a refused call keeps.
+pub const MAX_ASKED_CHARS: usize = 32;
+
+impl RefusedCall {
+    /// The refusal of an app user's call, worth a line in their call log: refused by the
+    /// destination policy or their limit. `None` for every other answer (a connected call,
+    /// a phone calling in, a refusal the ledger could not record anyway).
+    pub fn of(answer: &Answer, now: Timestamp) -> Option<Self> {
+        let (Decision::Refuse(refusal), Some(user)) = (&answer.decision, &answer.request.from_user)
+        else {
+            return None;
+        };
+        let recorded = matches!(
+            refusal,
+            Refusal::Limit
+                | Refusal::Blocked(_)
+                | Refusal::NotAllowed
+                | Refusal::Invalid(_)
+                | Refusal::NoDestination
+        );
+        if !recorded {
+            return None;
+        }
+        let request = &answer.request;
+        let asked = request.destination().ok().flatten().unwrap_or_default();
+        Some(Self {
+            user: user.clone(),
+            call_id: call_id(request, &now),
+            to: asked.chars().take(MAX_ASKED_CHARS).collect(),
+            answered_at: now,
+            reason: refusal.code().to_string(),
+        })
+    }
+
+    pub fn day(&self) -> &str {
+        day_of(&self.answered_at)
+    }
+}
+
+/// One call in a user's call log, as kept: numbers as the table returns them (exact).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CallRecord {
+    pub conversation_uuid: String,
+    /// The number dialled (E.164 digits), or what was asked for when the call was refused.
+    pub to: String,
+    pub answered_at: String,
+    /// The phone leg, once it ended.
+    pub leg: Option<String>,
+    /// `answered`, `busy`, `unanswered`, … once the phone leg ended; `refused` for a call
+    /// that was never connected.
+    pub outcome: Option<String>,
+    /// Why a refused call was refused (`Refusal::code`).
+    pub reason: Option<String>,
+    pub duration: Option<String>,
+    pub price: Option<String>,
+    pub ended_at: Option<String>,
+}
+
+/// A user's day as the ledger holds it: the calls connected, and the seconds and spend of
+/// their phone legs; numbers as the table returns them (exact).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DayTotals {
+    pub calls: String,
+    pub seconds: String,
+    pub spend: String,
 }
 
 /// What settling the end of a leg did.
@@ -177,6 +265,48 @@ mod tests {
     use super::*;
     use crate::testkit::call_event;
     use serde_json::json;
+
+    #[test]
+    fn an_app_users_refused_call_is_kept_with_its_reason_and_nothing_else_is() {
+        use crate::answer::{answer, AnswerSettings};
+        let settings = AnswerSettings::new(crate::phone::E164::parse("447700900001").unwrap());
+        let at = Timestamp::parse("2026-12-04T10:00:00.000Z").unwrap();
+        let asked = |params: serde_json::Value| {
+            let answered = answer(&settings, params.as_object().unwrap()).unwrap();
+            RefusedCall::of(&answered, at.clone())
+        };
+        let blocked = asked(json!({"to": "449098790000", "from_user": "alice",
+                                   "conversation_uuid": "CON-1"}))
+        .unwrap();
+        assert_eq!(
+            (
+                blocked.user.as_str(),
+                blocked.call_id.as_str(),
+                blocked.to.as_str()
+            ),
+            ("alice", "CON-1", "449098790000")
+        );
+        assert_eq!(
+            (blocked.reason.as_str(), blocked.day()),
+            ("blocked", "2026-12-04")
+        );
+        let long = format!("+{}", "9".repeat(60));
+        let invalid = asked(json!({"to": long, "from_user": "alice", "uuid": "app-2"})).unwrap();
+        assert_eq!(
+            (invalid.reason.as_str(), invalid.call_id.as_str()),
+            ("invalid", "app-2")
+        );
+        assert_eq!(invalid.to.chars().count(), MAX_ASKED_CHARS);
+        let none = asked(json!({"from_user": "alice", "conversation_uuid": "CON-3"})).unwrap();
+        assert_eq!(
+            (none.reason.as_str(), none.to.as_str()),
+            ("no-destination", "")
+        );
+        // A call that connects, and a phone calling our number, are no refusals to keep.
+        let connected = json!({"to": "447700900000", "from_user": "alice"});
+        let inbound = json!({"to": "447700900001", "from": "447700900000"});
+        assert_eq!((asked(connected), asked(inbound)), (None, None));
+    }
 
     #[test]
     fn the_day_is_the_utc_date_of_the_answer() {

@@ -10,7 +10,8 @@
 //! - **where** AWS is: `AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL_SECRETSMANAGER` point
 //!   the SDK at DynamoDB Local or a stand-in. They change an address, never a behaviour.
 //! - **an edited variable** ([`Deployed::edited`]): one the template sets, changed or removed as
-//!   someone could in the Lambda console, to show what the function does then.
+//!   someone could in the Lambda console, to show what the function does then; or one it does
+//!   not set, added there ([`Deployed::added`]).
 
 use crate::runtime_api::{init_with_stderr, run_capturing_stdout};
 use serde_yaml::Value;
@@ -178,6 +179,19 @@ impl Deployed {
             Some(value) => self.template.insert(name.into(), value.into()),
             None => self.template.remove(name),
         };
+        self
+    }
+
+    /// A variable the template does not set, added as an operator could in the Lambda console,
+    /// to show what the function does with it (say, refuse to start). Panics for a variable
+    /// the template sets: edit that one instead.
+    pub fn added(mut self, name: &str, value: &str) -> Self {
+        assert!(
+            !self.template.contains_key(name) && !self.reserved.contains_key(name),
+            "{name} is set for {} already: edit it instead",
+            self.function
+        );
+        self.template.insert(name.into(), value.into());
         self
     }
 

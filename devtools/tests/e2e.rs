@@ -146,9 +146,9 @@ fn a_call_answered_and_replayed_over_http_is_stored_and_reads_back() {
 
 #[test]
 #[ignore = "needs cargo lambda watch and DynamoDB Local: run by scripts/e2e.sh in make test"]
-fn make_run_serves_the_token_route_and_without_an_authorizer_refuses_it() {
+fn make_run_serves_the_token_route_and_refuses_it_without_a_sign_in() {
     let base = base_url();
-    // Locally no JWT authorizer runs: a bearer token in the request proves nothing.
+    // Locally no JWT authorizer runs: without a local sign-in token, no identity.
     let (status, body) = request(
         "POST",
         &format!("{base}/token"),
@@ -163,4 +163,50 @@ fn make_run_serves_the_token_route_and_without_an_authorizer_refuses_it() {
         body["error"].as_str().unwrap().contains("JWT authorizer"),
         "{body}"
     );
+}
+
+#[test]
+#[ignore = "needs cargo lambda watch and DynamoDB Local: run by scripts/e2e.sh in make test"]
+fn make_run_serves_each_signed_in_user_their_own_calls() {
+    use devtools::http::request_with_headers;
+    use shared::config::{identity::local_sign_in, ProcessEnv};
+    let base = base_url();
+    let conversation = "CON-e2e-history-0001";
+    let url = format!("{base}/voice/answer?to=447700900000&from_user=e2e-heidi&uuid=app-e2e-1&conversation_uuid={conversation}");
+    let (status, body) = request("GET", &url, None, b"", FIRST_REQUEST).unwrap();
+    assert_eq!(status, 200, "{body}");
+    // What make login prints: a token the local stack's key signed.
+    let issuer = local_sign_in(&ProcessEnv)
+        .expect("LOCAL_SIGN_IN_KEY_FILE, as make run sets it")
+        .expect("the local sign-in is on under make run");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let calls_of = |user: &str| {
+        let token = issuer.sign_in(user, &serde_json::Map::new(), now).unwrap();
+        let auth = format!("Bearer {token}");
+        let (status, body) = request_with_headers(
+            "GET",
+            &format!("{base}/calls?limit=5"),
+            &[("authorization", auth.as_str())],
+            b"",
+            FIRST_REQUEST,
+        )
+        .unwrap();
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_str::<Value>(&body).unwrap()
+    };
+    let heidi = calls_of("e2e-heidi");
+    assert_eq!(
+        heidi["calls"][0]["conversation_uuid"], conversation,
+        "{heidi}"
+    );
+    assert_eq!(heidi["calls"][0]["to"], "447700900000");
+    let ivan = calls_of("e2e-ivan");
+    assert_eq!(ivan["calls"], serde_json::json!([]), "{ivan}");
+    // Without a token: 401, as behind the authorizer.
+    let (status, body) =
+        request("GET", &format!("{base}/calls"), None, b"", FIRST_REQUEST).unwrap();
+    assert_eq!(status, 401, "{body}");
 }

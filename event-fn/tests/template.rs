@@ -2,7 +2,9 @@
 //! the event function's permissions must be what the code expects.
 
 use serde_yaml::Value;
-use shared::config::{ANSWER_ENV, EVENT_ENV, SIGNATURE_ENV, TOKEN_ENV};
+use shared::config::{
+    ANSWER_ENV, CALLS_ENV, EVENT_ENV, IDENTITY_ENV, LOCAL_SIGN_IN_VAR, SIGNATURE_ENV, TOKEN_ENV,
+};
 use shared::metrics::NAMESPACE_VAR;
 use shared::store::{EXPIRES_AT, PK, SK};
 use std::collections::BTreeSet;
@@ -106,12 +108,18 @@ fn the_template_sets_only_variables_the_functions_read_and_all_they_require() {
         ),
         (
             "TokenFunction",
-            TOKEN_ENV.to_vec(),
+            [TOKEN_ENV, IDENTITY_ENV].concat(),
             vec![
                 "VONAGE_APPLICATION_ID",
                 "TABLE_NAME",
                 "VONAGE_PRIVATE_KEY_SECRET",
+                "USER_CLAIM",
             ],
+        ),
+        (
+            "CallsFunction",
+            [CALLS_ENV, IDENTITY_ENV].concat(),
+            vec!["TABLE_NAME", "USER_CLAIM"],
         ),
     ] {
         let set_by_template = env_names(resource(&t, function), globals);
@@ -130,7 +138,12 @@ fn the_template_sets_only_variables_the_functions_read_and_all_they_require() {
     }
     // Every function writes its metrics under the stack's namespace: setting it is what turns
     // them on (config::env::metrics).
-    for function in ["AnswerFunction", "EventFunction", "TokenFunction"] {
+    for function in [
+        "AnswerFunction",
+        "EventFunction",
+        "TokenFunction",
+        "CallsFunction",
+    ] {
         assert!(
             env_names(resource(&t, function), globals).contains(NAMESPACE_VAR),
             "{function}: no {NAMESPACE_VAR}, so no metrics in production"
@@ -158,6 +171,20 @@ fn the_template_sets_only_variables_the_functions_read_and_all_they_require() {
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml"))
             .unwrap();
     assert!(!text.contains("ALLOW_UNSIGNED_WEBHOOKS"));
+    // The local sign-in neither: no deployed function may trust a key make run made.
+    assert!(!text.contains(LOCAL_SIGN_IN_VAR));
+    // The token service and the call history name users by the same claim, so a user's
+    // history is the calls of the Vonage user their token is for.
+    for function in ["TokenFunction", "CallsFunction"] {
+        let vars = &resource(&t, function)["Properties"]["Environment"]["Variables"];
+        assert_eq!(reference(&vars["USER_CLAIM"]), "UserClaim", "{function}");
+    }
+    // And the history reports the limits answer-fn applies.
+    let answer = &resource(&t, "AnswerFunction")["Properties"]["Environment"]["Variables"];
+    let calls = &resource(&t, "CallsFunction")["Properties"]["Environment"]["Variables"];
+    for variable in ["MAX_CALLS_PER_USER_PER_DAY", "MAX_SPEND_PER_USER_PER_DAY"] {
+        assert_eq!(reference(&answer[variable]), reference(&calls[variable]));
+    }
 }
 
 #[test]
@@ -237,6 +264,11 @@ fn each_function_touches_the_table_only_with_the_calls_it_makes() {
         ["dynamodb:UpdateItem", "dynamodb:PutItem"]
     );
     assert_eq!(leading(&answer[0]), ["USER#*", "OWNER#*"]);
+    // The call history: reads of the users' partitions only.
+    let calls = statements(&t, "CallsFunction");
+    assert_eq!(calls.len(), 1);
+    assert_eq!(actions(&calls[0]), ["dynamodb:Query", "dynamodb:GetItem"]);
+    assert_eq!(leading(&calls[0]), ["USER#*"]);
     let answer_env = &resource(&t, "AnswerFunction")["Properties"]["Environment"]["Variables"];
     assert_eq!(reference(&answer_env["TABLE_NAME"]), "CallsTable");
     for (variable, parameter) in [
@@ -264,6 +296,7 @@ fn both_functions_are_arm64_rust_builds_of_their_own_binary() {
         ("AnswerFunction", "answer-fn"),
         ("EventFunction", "event-fn"),
         ("TokenFunction", "token-fn"),
+        ("CallsFunction", "calls-fn"),
     ] {
         let f = resource(&t, function);
         assert_eq!(f["Metadata"]["BuildMethod"], "rust-cargolambda");
@@ -338,7 +371,7 @@ fn the_api_is_throttled_and_logs_requests_without_queries_or_bodies() {
 }
 
 #[test]
-fn the_application_id_is_required_and_reaches_both_functions() {
+fn the_application_id_is_required_and_reaches_the_functions_that_check_or_sign_with_it() {
     let t = template();
     let parameter = &t["Parameters"]["VonageApplicationId"];
     assert!(
@@ -349,10 +382,14 @@ fn the_application_id_is_required_and_reaches_both_functions() {
         .as_str()
         .unwrap()
         .starts_with('^'));
-    assert_eq!(
-        reference(&t["Globals"]["Function"]["Environment"]["Variables"]["VONAGE_APPLICATION_ID"]),
-        "VonageApplicationId"
-    );
+    for function in ["AnswerFunction", "EventFunction", "TokenFunction"] {
+        let vars = &resource(&t, function)["Properties"]["Environment"]["Variables"];
+        assert_eq!(
+            reference(&vars["VONAGE_APPLICATION_ID"]),
+            "VonageApplicationId",
+            "{function}"
+        );
+    }
 }
 
 #[test]
@@ -418,6 +455,7 @@ fn the_dashboard_shows_what_the_functions_emit_and_every_alarm_notifies_the_topi
         "p99 latency (ms)",
         "Throttles",
         "User tokens (with AuthIssuer)",
+        "Call histories (with AuthIssuer)",
     ] {
         assert!(titles.contains(wanted), "no widget {wanted}: {titles:?}");
     }
@@ -432,6 +470,7 @@ fn the_dashboard_shows_what_the_functions_emit_and_every_alarm_notifies_the_topi
         "DynamoDbLatency",
         "Tokens",
         "UnownedLegs",
+        "Histories",
     ];
     for widget in widgets {
         for metric in widget["properties"]["metrics"].as_array().unwrap() {

@@ -5,16 +5,17 @@
 //! with the traffic.
 
 use serde_json::{json, Value};
-use shared::store::admin::DayUsage;
 use shared::store::ledger::Ledger;
 use shared::store::Store;
 use shared::testkit::{
     answer_call, answer_config, local_store, post, scan_all, send, trim_zeros, tutorial_call,
     CONVERSATION, EVENT, PHONE_LEG,
 };
+use shared::usecase::calls::CallLog;
 use voice_core::answer::LIMIT_TEXT;
 use voice_core::time::day_of;
 use voice_core::time::Timestamp;
+use voice_core::usage::DayTotals;
 
 const TUTORIAL_TO: &str = "447700900000";
 
@@ -23,7 +24,7 @@ fn today() -> String {
 }
 
 async fn usage(ledger: &Ledger, user: &str) -> (String, String, String) {
-    let DayUsage {
+    let DayTotals {
         calls,
         seconds,
         spend,
@@ -77,7 +78,7 @@ async fn the_tutorial_call_costs_alice_one_call_five_seconds_and_its_price() {
         ("1".into(), "5".into(), "0.00833333".into())
     );
     // The call is in Alice's call log, with its outcome, duration and price.
-    let history = store.ledger().history("Alice", 10).await.unwrap();
+    let history = store.ledger().page("Alice", 10, None).await.unwrap().calls;
     assert_eq!(history.len(), 1);
     let call = &history[0];
     assert_eq!(call.conversation_uuid, CONVERSATION);
@@ -263,21 +264,22 @@ async fn once_the_days_spend_reaches_the_limit_the_next_call_is_refused() {
 async fn calls_nobody_placed_from_the_app_are_not_counted() {
     let store = local_store().await;
     let cfg = answer_config(store.table(), &[("MAX_CALLS_PER_USER_PER_DAY", "1")]);
-    // A refused destination is neither counted nor written.
+    // A refused destination is not counted: only kept in Alice's call log as refused (its
+    // owner item and its log entry), and no day is written.
     let ncco = answer_call(&cfg, store.ledger(), "Alice", "449090000000", "CON-premium").await;
     assert!(!connects(&ncco));
-    assert_eq!(shared::testkit::item_count(&store).await, 0);
+    assert_eq!(shared::testkit::item_count(&store).await, 2);
     // A completed phone leg of a call no app user placed, long ago: stored, charged to nobody.
     for (_, body) in tutorial_call() {
         deliver(&store, &body).await;
     }
     assert_eq!(store.ledger().day("Alice", &today()).await.unwrap(), None);
-    assert!(store
-        .ledger()
-        .history("Alice", 10)
-        .await
-        .unwrap()
-        .is_empty());
+    let log = store.ledger().page("Alice", 10, None).await.unwrap().calls;
+    let kept: Vec<_> = log
+        .iter()
+        .map(|c| (c.conversation_uuid.as_str(), c.outcome.as_deref()))
+        .collect();
+    assert_eq!(kept, [("CON-premium", Some("refused"))]);
 }
 
 #[tokio::test]
@@ -348,7 +350,7 @@ async fn a_leg_that_never_connected_is_the_calls_outcome_and_costs_nothing() {
     )
     .await;
     deliver(&store, &leg("busy", "2026-01-01T10:00:05.000Z", json!({}))).await;
-    let call = &store.ledger().history("fay", 10).await.unwrap()[0];
+    let call = &store.ledger().page("fay", 10, None).await.unwrap().calls[0];
     assert_eq!(call.outcome.as_deref(), Some("busy"));
     assert_eq!(
         (call.duration.as_deref(), call.price.as_deref()),

@@ -2,6 +2,7 @@
 //! and the use cases have errors of their own; they become one of these only here, at the edge.
 
 use crate::usecase::ports::StoreError;
+use voice_core::identity::SignInError;
 use voice_core::params::InvalidInput;
 use voice_core::signature::SignatureError;
 
@@ -57,6 +58,28 @@ impl From<StoreError> for Error {
     }
 }
 
+/// No identity at all: `401`; an identity that names no user we can serve: `403`.
+impl From<SignInError> for Error {
+    fn from(e: SignInError) -> Self {
+        match e {
+            SignInError::NoIdentity => Self::Unauthorized(e.to_string()),
+            SignInError::NoClaim(_) | SignInError::BadClaim(_) => Self::Forbidden(e.to_string()),
+        }
+    }
+}
+
+#[cfg(feature = "dynamodb")]
+impl From<crate::usecase::calls::HistoryError> for Error {
+    fn from(e: crate::usecase::calls::HistoryError) -> Self {
+        use crate::usecase::calls::HistoryError;
+        match e {
+            HistoryError::SignIn(e) => e.into(),
+            HistoryError::BadLimit | HistoryError::BadCursor => Self::BadRequest(e.to_string()),
+            HistoryError::Store(e) => e.into(),
+        }
+    }
+}
+
 #[cfg(feature = "token")]
 impl From<crate::usecase::token::TokenError> for Error {
     fn from(e: crate::usecase::token::TokenError) -> Self {
@@ -64,8 +87,7 @@ impl From<crate::usecase::token::TokenError> for Error {
         use crate::usecase::token::TokenError;
         let text = e.to_string();
         match e {
-            TokenError::NoIdentity => Self::Unauthorized(text),
-            TokenError::NoClaim(_) | TokenError::BadClaim(_) => Self::Forbidden(text),
+            TokenError::SignIn(e) => e.into(),
             TokenError::Taken => Self::Conflict(text),
             TokenError::Vonage(VonageError::Refused { .. }) => Self::BadGateway(text),
             TokenError::Store(_) | TokenError::Vonage(_) | TokenError::Mint(_) => {

@@ -4,7 +4,7 @@
 //! harness against the same DynamoDB Local.
 //!
 //! ```text
-//! bench <answer-fn binary> <event-fn binary | -> [python | -] [token-fn binary]
+//! bench <answer-fn binary> <event-fn binary | -> [python | -] [token-fn binary] [calls-fn binary]
 //!                                                             (AWS_ENDPOINT_URL_DYNAMODB set)
 //! ```
 //!
@@ -16,7 +16,8 @@
 //!
 //! With `-` for event-fn only answer-fn is measured (for comparing builds of it). token-fn is
 //! measured with its key in `VONAGE_PRIVATE_KEY` (init without the Secrets Manager fetch) and
-//! its user known (a profile in the table: one GetItem and one signature per request).
+//! its user known (a profile in the table: one GetItem and one signature per request); calls-fn
+//! with a page of 20 of a user's 30 calls (one Query and one GetItem per request).
 
 use devtools::bench::{dynamodb_local_alone, status_of, us, Figures, WARM};
 use devtools::deployed::{required_parameters, Deployed, APPLICATION_ID, SECRET};
@@ -70,8 +71,8 @@ async fn main() {
         .and_then(|n| n.parse().ok())
         .filter(|n| *n > 0)
         .unwrap_or(DEFAULT_COLD_STARTS);
-    let [answer_bin, event_bin, python, token_bin] =
-        [0, 1, 2, 3].map(|i| args.get(i).cloned().unwrap_or_default());
+    let [answer_bin, event_bin, python, token_bin, calls_bin] =
+        [0, 1, 2, 3, 4].map(|i| args.get(i).cloned().unwrap_or_default());
     let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB")
         .expect("run under scripts/dynamodb-local.sh (make bench)");
     let functions_endpoint = by_name(&endpoint);
@@ -165,6 +166,9 @@ async fn main() {
     if !token_bin.is_empty() {
         token_fn(&token_bin, table, &functions_endpoint, cold_starts).await;
     }
+    if !calls_bin.is_empty() {
+        calls_fn(&calls_bin, table, &functions_endpoint, cold_starts).await;
+    }
 
     let event_command =
         |endpoint: &str| deployed("EventFunction", &[], table, endpoint).command(&event_bin);
@@ -253,6 +257,50 @@ async fn main() {
     }
 }
 
+/// The parameters that deploy the token service and the call history.
+const TOKEN_SERVICE: [(&str, &str); 3] = [
+    (
+        "AuthIssuer",
+        "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Bench",
+    ),
+    ("AuthAudience", "android-client"),
+    (
+        "VonagePrivateKeySecretArn",
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:bench-AbCdEf",
+    ),
+];
+
+/// calls-fn: a signed-in user with 30 calls today asks for the first page of 20.
+async fn calls_fn(binary: &str, table: &str, endpoint: &str, cold_starts: usize) {
+    let ledger = shared::store::ledger::Ledger::new(
+        shared::config::dynamodb_client(&shared::config::ProcessEnv, None).expect("client"),
+        table,
+    );
+    for i in 0..30 {
+        let call = voice_core::usage::NewCall {
+            user: "bench-history".into(),
+            call_id: format!("CON-history-{i:02}"),
+            to: "447700900000".into(),
+            answered_at: voice_core::time::Timestamp::now(),
+        };
+        ledger
+            .count_call(&call, &Default::default())
+            .await
+            .expect("the call counted");
+    }
+    let request = shared::testkit::ApiGw::new("GET", "/calls")
+        .claims(serde_json::json!({ "sub": "bench-history" }))
+        .event()
+        .to_string()
+        .into_bytes();
+    let mut figures = Figures::default();
+    for _ in 0..cold_starts {
+        let command = deployed("CallsFunction", &TOKEN_SERVICE, table, endpoint).command(binary);
+        figures.cold_start(command, |_| request.clone()).await;
+    }
+    figures.print("calls-fn (a page of 20 calls, DynamoDB Local)");
+}
+
 /// token-fn: a signed-in user whose Vonage user is already known, so each request is one
 /// DynamoDB GetItem and one RS256 signature; the Users API stand-in must see no request.
 async fn token_fn(binary: &str, table: &str, endpoint: &str, cold_starts: usize) {
@@ -280,23 +328,12 @@ async fn token_fn(binary: &str, table: &str, endpoint: &str, cold_starts: usize)
         .to_string()
         .into_bytes();
     let mut figures = Figures::default();
-    let token_service = [
-        (
-            "AuthIssuer",
-            "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Bench",
-        ),
-        ("AuthAudience", "android-client"),
-        (
-            "VonagePrivateKeySecretArn",
-            "arn:aws:secretsmanager:us-east-1:123456789012:secret:bench-AbCdEf",
-        ),
-    ];
     for _ in 0..cold_starts {
         // As deployed, but with the key in the environment rather than fetched from Secrets
         // Manager: init is measured without a stand-in's round trip, and the Users API at
         // the stand-in (it must see no request).
         let mut command =
-            deployed("TokenFunction", &token_service, table, endpoint).command(binary);
+            deployed("TokenFunction", &TOKEN_SERVICE, table, endpoint).command(binary);
         command
             .env_remove("VONAGE_PRIVATE_KEY_SECRET")
             .env("VONAGE_PRIVATE_KEY", pem)

@@ -4,6 +4,7 @@
 use super::plan::Plan;
 use shared::store::{Store, SK};
 use shared::testkit::{scaled, trim_zeros};
+use shared::usecase::calls::CallLog;
 use std::collections::{BTreeSet, HashMap};
 
 /// What the table holds against what the plan implies.
@@ -167,9 +168,10 @@ pub async fn check_ledger(
         // The call log: one entry per call counted, and the leg and price once it is charged.
         for call in store
             .ledger()
-            .history(user, 1000)
+            .page(user, 1000, None)
             .await
             .map_err(|e| e.to_string())?
+            .calls
         {
             if call.price.is_some() {
                 charged.extend(call.leg);

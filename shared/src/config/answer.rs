@@ -8,7 +8,6 @@ use voice_core::answer::{
     AnswerSettings, DEFAULT_GREETING, DEFAULT_MAX_CALL_SECONDS, DEFAULT_RING_TIMEOUT_SECONDS,
     MAX_TALK_CHARS,
 };
-use voice_core::decimal::Decimal;
 use voice_core::phone::E164;
 use voice_core::policy::{parse_prefixes, Allowed, DEFAULT_BLOCKED};
 use voice_core::signature::Verifier;
@@ -96,34 +95,10 @@ impl AnswerConfig {
     }
 }
 
-/// `MAX_CALLS_PER_USER_PER_DAY`, `MAX_SPEND_PER_USER_PER_DAY` (unset: no limit) and
-/// `LIMITS_FAIL_OPEN`; a limit needs the ledger's table.
+/// The limits (`config::limits`) and `LIMITS_FAIL_OPEN`; a limit needs the ledger's table.
 fn limits(env: &impl Env, table: Option<&str>) -> Result<(Limits, bool), ConfigError> {
-    let max_calls = match value(env, "MAX_CALLS_PER_USER_PER_DAY") {
-        None => None,
-        Some(text) => Some(text.parse::<u32>().map_err(|_| ConfigError::Invalid {
-            name: "MAX_CALLS_PER_USER_PER_DAY",
-            reason: format!("`{text}` is not a whole number of calls (unset for no limit)"),
-        })?),
-    };
-    let max_spend = match value(env, "MAX_SPEND_PER_USER_PER_DAY") {
-        None => None,
-        Some(text) => Some(
-            Decimal::parse(&text)
-                .filter(|d| !d.as_str().starts_with('-'))
-                .ok_or_else(|| ConfigError::Invalid {
-                    name: "MAX_SPEND_PER_USER_PER_DAY",
-                    reason: format!(
-                        "`{text}` is not an amount such as 5 or 2.50 (unset for no limit)"
-                    ),
-                })?,
-        ),
-    };
+    let limits = super::limits::limits(env)?;
     let fail_open = flag(env, "LIMITS_FAIL_OPEN")?;
-    let limits = Limits {
-        max_calls,
-        max_spend,
-    };
     if limits.any() && table.is_none() {
         return Err(ConfigError::Missing(
             "TABLE_NAME",

@@ -1,6 +1,6 @@
 //! Environment variables → typed configuration, read once at init, by concept: the
 //! environment's readers (`env`), the signature check (`signature`), each function's settings
-//! (`answer`, `event`, `token`), and the AWS clients (`aws`, `dns`).
+//! (`answer`, `event`, `token`, `calls`), what they share (`limits`, `identity`), and the AWS clients (`aws`, `dns`).
 //!
 //! Each function reads only what it uses. A missing or malformed variable is an error that names
 //! the variable, so the function stops at init with a message that says what to fix.
@@ -9,9 +9,14 @@ pub mod answer;
 #[cfg(feature = "dynamodb")]
 pub mod aws;
 #[cfg(feature = "dynamodb")]
+pub mod calls;
+#[cfg(feature = "dynamodb")]
 pub mod dns;
 pub mod env;
 pub mod event;
+#[cfg(feature = "dynamodb")]
+pub mod identity;
+pub mod limits;
 pub mod signature;
 #[cfg(feature = "token")]
 pub mod token;
@@ -19,8 +24,12 @@ pub mod token;
 pub use answer::{AnswerConfig, ANSWER_ENV};
 #[cfg(feature = "dynamodb")]
 pub use aws::{dynamodb_client, https_client, ledger_client, AWS_ROOT_CERTIFICATES};
+#[cfg(feature = "dynamodb")]
+pub use calls::{CallsConfig, CALLS_ENV};
 pub use env::{ConfigError, Env, ProcessEnv};
 pub use event::{EventConfig, EVENT_ENV};
+#[cfg(feature = "dynamodb")]
+pub use identity::{Identity, IDENTITY_ENV, LOCAL_SIGN_IN_VAR};
 pub use signature::SIGNATURE_ENV;
 #[cfg(feature = "token")]
 pub use token::{private_key, KeySource, TokenConfig, TOKEN_ENV};
@@ -70,7 +79,12 @@ mod tests {
         #[cfg(feature = "token")]
         {
             let token = names_read(|env| drop(TokenConfig::from_env(env).unwrap()));
-            assert_eq!(token, sorted(&[TOKEN_ENV]));
+            assert_eq!(token, sorted(&[TOKEN_ENV, IDENTITY_ENV]));
+        }
+        #[cfg(feature = "dynamodb")]
+        {
+            let calls = names_read(|env| drop(CallsConfig::from_env(env).unwrap()));
+            assert_eq!(calls, sorted(&[CALLS_ENV, IDENTITY_ENV]));
         }
     }
 }

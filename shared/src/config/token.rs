@@ -2,19 +2,19 @@
 
 use super::aws::{https_client, AwsSettings, AWS_ROOT_CERTIFICATES};
 use super::env::{metrics, seconds_in, value, ConfigError, Env};
+use super::identity::Identity;
 use crate::metrics::NAMESPACE_VAR;
 use serde_json::Value;
 use voice_core::token::{
     default_acl, parse_acl, DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS, MIN_TTL_SECONDS,
 };
 
-/// Every variable token-fn reads, besides the AWS SDK's own. Tests check that `from_env` reads
+/// Every variable token-fn reads, besides `IDENTITY_ENV` and the AWS SDK's own. Tests check that `from_env` reads
 /// exactly these and that template.yaml sets no other.
 pub const TOKEN_ENV: &[&str] = &[
     NAMESPACE_VAR,
     "VONAGE_APPLICATION_ID",
     "TABLE_NAME",
-    "USER_CLAIM",
     "TOKEN_TTL_SECONDS",
     "TOKEN_ACL",
     "VONAGE_API_URL",
@@ -25,8 +25,6 @@ pub const TOKEN_ENV: &[&str] = &[
 
 /// Vonage's API host, where the Users API lives.
 pub const DEFAULT_VONAGE_API_URL: &str = "https://api.nexmo.com";
-/// The verified claim that names the app user, unless `USER_CLAIM` says.
-pub const DEFAULT_USER_CLAIM: &str = "sub";
 
 /// Where the Vonage application's private key comes from: exactly one of three variables.
 #[derive(Clone, PartialEq, Eq)]
@@ -54,8 +52,8 @@ impl std::fmt::Debug for KeySource {
 pub struct TokenConfig {
     pub application_id: String,
     pub table_name: String,
-    /// The claim of the authorizer whose value names the user (`token::UserName`).
-    pub user_claim: String,
+    /// Who the signed-in user is.
+    pub identity: Identity,
     pub ttl_seconds: u32,
     /// The `acl` claim of every user token.
     pub acl: Value,
@@ -75,7 +73,6 @@ impl TokenConfig {
             "TABLE_NAME",
             "set it to the DynamoDB table that holds the calls and the users",
         ))?;
-        let user_claim = value(env, "USER_CLAIM").unwrap_or_else(|| DEFAULT_USER_CLAIM.to_string());
         let ttl_seconds = seconds_in(
             env,
             "TOKEN_TTL_SECONDS",
@@ -95,7 +92,7 @@ impl TokenConfig {
         Ok(Self {
             application_id,
             table_name,
-            user_claim,
+            identity: Identity::from_env(env)?,
             ttl_seconds,
             acl,
             vonage_api_url,
@@ -227,7 +224,8 @@ mod tests {
         let cfg = TokenConfig::from_env(&env()).unwrap();
         assert_eq!(cfg.ttl_seconds, 3600);
         assert_eq!(cfg.acl, default_acl());
-        assert_eq!(cfg.user_claim, "sub");
+        assert_eq!(cfg.identity.user_claim, "sub");
+        assert_eq!(cfg.identity.local, None);
         assert_eq!(cfg.vonage_api_url, "https://api.nexmo.com");
         assert_eq!(cfg.private_key, KeySource::File("private.key".into()));
         assert_eq!(cfg.metrics, None);

@@ -6,7 +6,11 @@
 //! (`POST`); both become one JSON object here, so the parsers after this point see one shape.
 
 pub mod answer;
+#[cfg(feature = "dynamodb")]
+pub mod calls;
 pub mod event;
+#[cfg(feature = "dynamodb")]
+pub mod identity;
 pub mod logging;
 #[cfg(feature = "token")]
 pub mod token;
@@ -14,7 +18,7 @@ pub mod token;
 use crate::error::Error;
 use lambda_http::{
     http::{
-        header::{AUTHORIZATION, CONTENT_TYPE},
+        header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE},
         HeaderValue, Method, StatusCode,
     },
     Body, Request, RequestExt, Response,
@@ -155,6 +159,15 @@ pub fn error_metrics(emf: crate::metrics::Emf, error: &Error) -> crate::metrics:
             "WebhookErrors",
             1,
         )
+}
+
+/// A credential, or what was asked of a user's own data: no cache on the way may keep it (as
+/// OAuth token responses).
+pub fn no_store(mut response: Response<Body>) -> Response<Body> {
+    response
+        .headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }
 
 /// `{"error": "..."}` with the error's status.

@@ -1,27 +1,20 @@
-//! token-fn's edge: the API Gateway JWT authorizer's verified claims → the use case
-//! (`usecase::token`) → a Vonage user token. Identity comes from those claims and nowhere else:
-//! no header, query or body is read.
+//! token-fn's edge: the signed-in user's verified claims (`http::identity`) → the use case
+//! (`usecase::token`) → a Vonage user token.
 
-use super::{error_metrics, error_response, json_response, status};
+use super::identity::{now_seconds, signed_in_claims};
+use super::{error_metrics, error_response, json_response, no_store, status};
 use crate::config::TokenConfig;
 use crate::error::Error;
 use crate::metrics::Emf;
 use crate::usecase::token::{issue_token, Issued, UserProfiles, VonageUsers};
 use lambda_http::{
-    aws_lambda_events::apigw::ApiGatewayV2httpRequestContext,
-    http::{
-        header::{HeaderValue, CACHE_CONTROL},
-        Method, StatusCode,
-    },
-    request::RequestContext,
-    Body, Request, RequestExt, Response,
+    http::{Method, StatusCode},
+    Body, Request, Response,
 };
-use std::collections::HashMap;
-use std::time::{SystemTime, UNIX_EPOCH};
 use voice_core::privacy::{pseudonym, redact};
 use voice_core::token::Minter;
 
-/// `200 {"token", "user", "expires_at"}`; `401` without the authorizer's claims, `403` when the
+/// `200 {"token", "user", "expires_at"}`; `401` without verified claims, `403` when the
 /// claims do not name a user we can make, `405` for a method other than POST, `409` when
 /// Vonage has a user of that name this service did not create, `503` when Vonage or DynamoDB
 /// cannot be reached (a retry is safe), `502` when Vonage refuses.
@@ -36,11 +29,10 @@ pub async fn handle_token<P: UserProfiles, V: VonageUsers>(
         if req.method() != Method::POST {
             return Err(Error::MethodNotAllowed(req.method().to_string(), "POST"));
         }
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        let claims = verified_claims(&req);
-        Ok(issue_token(&cfg.user_claim, claims, minter, profiles, vonage, now).await?)
+        let claims = signed_in_claims(&cfg.identity, &req)?;
+        let user_claim = &cfg.identity.user_claim;
+        let now = now_seconds();
+        Ok(issue_token(user_claim, claims.as_deref(), minter, profiles, vonage, now).await?)
     }
     .await;
     if let Some(sink) = &cfg.metrics {
@@ -59,31 +51,6 @@ pub async fn handle_token<P: UserProfiles, V: VonageUsers>(
             error_response(&e)
         }
     })
-}
-
-/// A credential, or what was asked of a user's own data: no cache on the way may keep it (as
-/// OAuth token responses).
-pub fn no_store(mut response: Response<Body>) -> Response<Body> {
-    response
-        .headers_mut()
-        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
-}
-
-/// The claims API Gateway's JWT authorizer verified, if the request came through one and it
-/// found any. `make run` has no authorizer: there every request is a 401.
-pub fn verified_claims(req: &Request) -> Option<&HashMap<String, String>> {
-    match req.request_context_ref()? {
-        RequestContext::ApiGatewayV2(ApiGatewayV2httpRequestContext {
-            authorizer: Some(authorizer),
-            ..
-        }) => authorizer
-            .jwt
-            .as_ref()
-            .map(|jwt| &jwt.claims)
-            .filter(|claims| !claims.is_empty()),
-        _ => None,
-    }
 }
 
 /// `Tokens` by user (new or known), or `WebhookErrors` by kind.

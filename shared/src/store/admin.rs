@@ -1,11 +1,10 @@
 //! The read and admin side of the table, for developer tools and tests (feature `admin`; the
-//! functions leave it off): create the table as the template does, read a conversation, a
-//! user's day and a user's calls back.
+//! functions leave it off): create the table as the template does, and read a conversation
+//! back. (A user's day and calls are the ledger's `CallLog`, which calls-fn serves.)
 
 use super::dynamo::{unavailable, Item};
 use super::events::Store;
-use super::keys::{conversation_pk, day_sk, user_pk, LOG_PREFIX, PK, SK};
-use super::ledger::{Ledger, CALLS, SECONDS, SPEND};
+use super::keys::{conversation_pk, PK, SK};
 use super::rules::Transition;
 use crate::usecase::ports::StoreError;
 use aws_sdk_dynamodb::types::{
@@ -163,93 +162,5 @@ impl Store {
                 return Ok(conversation);
             }
         }
-    }
-}
-
-/// One user's day as the ledger holds it; numbers as DynamoDB returns them (exact decimals).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct DayUsage {
-    pub calls: String,
-    pub seconds: String,
-    pub spend: String,
-}
-
-/// One call in a user's call log, as its entry holds it: numbers as DynamoDB returns them.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct CallRecord {
-    pub conversation_uuid: String,
-    /// The number dialled, E.164 digits.
-    pub to: String,
-    pub answered_at: String,
-    /// The phone leg, once it ended.
-    pub leg: Option<String>,
-    /// `answered`, `busy`, `unanswered`, … once the phone leg ended.
-    pub outcome: Option<String>,
-    pub duration: Option<String>,
-    pub price: Option<String>,
-    pub ended_at: Option<String>,
-}
-
-impl CallRecord {
-    fn from_item(item: &Item) -> Self {
-        let text = |name: &str| match item.get(name) {
-            Some(AttributeValue::S(v)) | Some(AttributeValue::N(v)) => Some(v.clone()),
-            _ => None,
-        };
-        Self {
-            conversation_uuid: text("conversation_uuid").unwrap_or_default(),
-            to: text("to").unwrap_or_default(),
-            answered_at: text("answered_at").unwrap_or_default(),
-            leg: text("leg"),
-            outcome: text("outcome"),
-            duration: text("duration"),
-            price: text("price"),
-            ended_at: text("ended_at").filter(|at| !at.is_empty()),
-        }
-    }
-}
-
-impl Ledger {
-    /// The user's usage on `day` (`yyyy-mm-dd`), read consistently.
-    pub async fn day(&self, user: &str, day: &str) -> Result<Option<DayUsage>, StoreError> {
-        let out = self
-            .client()
-            .get_item()
-            .table_name(self.table())
-            .key(PK, AttributeValue::S(user_pk(user)))
-            .key(SK, AttributeValue::S(day_sk(day)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        let number = |item: &Item, name: &str| match item.get(name) {
-            Some(AttributeValue::N(n)) => n.clone(),
-            _ => "0".into(),
-        };
-        Ok(out.item.map(|item| DayUsage {
-            calls: number(&item, CALLS),
-            seconds: number(&item, SECONDS),
-            spend: number(&item, SPEND),
-        }))
-    }
-
-    /// The user's calls, newest first, up to `limit`: one Query of their call log.
-    pub async fn history(&self, user: &str, limit: i32) -> Result<Vec<CallRecord>, StoreError> {
-        let page = self
-            .client()
-            .query()
-            .table_name(self.table())
-            .key_condition_expression("#pk = :pk AND begins_with(#sk, :log)")
-            .expression_attribute_names("#pk", PK)
-            .expression_attribute_names("#sk", SK)
-            .expression_attribute_values(":pk", AttributeValue::S(user_pk(user)))
-            .expression_attribute_values(":log", AttributeValue::S(LOG_PREFIX.into()))
-            .scan_index_forward(false)
-            .consistent_read(true)
-            .limit(limit)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        Ok(page.items().iter().map(CallRecord::from_item).collect())
     }
 }

@@ -19,8 +19,9 @@
 //! was not placed by an app user through this answer webhook.
 
 use super::dynamo::{s, transact, unavailable, Item};
-use super::keys::{charged_sk, day_sk, log_sk, owner_pk, user_pk, OWNER_SK, PK, SK};
+use super::keys::{charged_sk, day_sk, log_sk, owner_pk, user_pk, LOG_PREFIX, OWNER_SK, PK, SK};
 use crate::usecase::answer::CallLedger;
+use crate::usecase::calls::{CallLog, CallPage};
 use crate::usecase::event::LegLedger;
 use crate::usecase::ports::StoreError;
 use aws_sdk_dynamodb::{
@@ -30,7 +31,10 @@ use aws_sdk_dynamodb::{
 use std::collections::HashMap;
 use voice_core::decimal::Decimal;
 use voice_core::time::Timestamp;
-use voice_core::usage::{CallOwner, Counted, LegEnd, Limits, NewCall, Settled, Settlement};
+use voice_core::usage::{
+    CallOwner, CallRecord, Counted, DayTotals, LegEnd, Limits, NewCall, RefusedCall, Settled,
+    Settlement,
+};
 
 /// Day attributes.
 pub const CALLS: &str = "calls";
@@ -52,7 +56,30 @@ fn owner_of(item: &Item) -> Result<CallOwner, StoreError> {
         day: text("day")?,
         answered_at: text("answered_at")?,
         log_sk: text("log_sk")?,
+        refused: match item.get("refused") {
+            Some(AttributeValue::S(reason)) => Some(reason.clone()),
+            _ => None,
+        },
     })
+}
+
+/// A call-log entry as the table holds it.
+fn record_of(item: &Item) -> CallRecord {
+    let text = |name: &str| match item.get(name) {
+        Some(AttributeValue::S(v)) | Some(AttributeValue::N(v)) => Some(v.clone()),
+        _ => None,
+    };
+    CallRecord {
+        conversation_uuid: text("conversation_uuid").unwrap_or_default(),
+        to: text("to").unwrap_or_default(),
+        answered_at: text("answered_at").unwrap_or_default(),
+        leg: text("leg"),
+        outcome: text("outcome"),
+        reason: text("reason"),
+        duration: text("duration"),
+        price: text("price"),
+        ended_at: text("ended_at").filter(|at| !at.is_empty()),
+    }
 }
 
 /// A string attribute's text, or `""`.
@@ -178,18 +205,48 @@ impl CallLedger for Ledger {
         ];
         Ok(match transact(&self.client, items).await? {
             Ok(()) => Counted::New,
-            Err(cancelled) if cancelled.condition_failed(0) => {
-                let same_user = cancelled
-                    .item(0)
-                    .is_some_and(|owner| text_of(owner, "user") == call.user);
-                if same_user {
-                    Counted::Again
-                } else {
-                    Counted::OtherUser
-                }
-            }
+            Err(cancelled) if cancelled.condition_failed(0) => match cancelled.item(0) {
+                Some(owner) if text_of(owner, "user") != call.user => Counted::OtherUser,
+                Some(owner) if owner.contains_key("refused") => Counted::Refused,
+                _ => Counted::Again,
+            },
             Err(_) => Counted::OverLimit,
         })
+    }
+
+    /// Keeps a refused call in its user's call log, with why; once per conversation (its
+    /// owner item, marked refused, is the guard), and a redelivered answer request for it is
+    /// refused again (`Counted::Refused`).
+    async fn record_refusal(&self, call: &RefusedCall) -> Result<(), StoreError> {
+        let at = call.answered_at.as_str();
+        let log = log_sk(at, &call.call_id);
+        let owner = HashMap::from([
+            (PK.to_string(), s(&owner_pk(&call.call_id))),
+            (SK.to_string(), s(OWNER_SK)),
+            ("user".to_string(), s(&call.user)),
+            ("day".to_string(), s(call.day())),
+            ("answered_at".to_string(), s(at)),
+            ("log_sk".to_string(), s(&log)),
+            ("refused".to_string(), s(&call.reason)),
+        ]);
+        let mut entry = HashMap::from([
+            (PK.to_string(), s(&user_pk(&call.user))),
+            (SK.to_string(), s(&log)),
+            ("conversation_uuid".to_string(), s(&call.call_id)),
+            ("answered_at".to_string(), s(at)),
+            ("day".to_string(), s(call.day())),
+            ("outcome".to_string(), s("refused")),
+            ("reason".to_string(), s(&call.reason)),
+        ]);
+        if !call.to.is_empty() {
+            entry.insert("to".to_string(), s(&call.to));
+        }
+        let items = vec![
+            self.put(owner, Some("attribute_not_exists(#pk)"))?,
+            self.put(entry, None)?,
+        ];
+        // Already recorded (a redelivered request): nothing more to do.
+        transact(&self.client, items).await.map(drop)
     }
 }
 
@@ -293,5 +350,78 @@ impl LegLedger for Ledger {
                 Ok(Settled::Noted)
             }
         }
+    }
+}
+
+impl CallLog for Ledger {
+    /// Up to `limit` of the user's calls, newest first, after the call-log key `after`: one
+    /// Query of their partition, read backwards. It asks for one call more than the page holds,
+    /// so `next` is given only when another call follows (never a last, empty page).
+    async fn page(
+        &self,
+        user: &str,
+        limit: u32,
+        after: Option<&str>,
+    ) -> Result<CallPage, StoreError> {
+        let start = after.map(|sk| {
+            HashMap::from([(PK.to_string(), s(&user_pk(user))), (SK.to_string(), s(sk))])
+        });
+        let page = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("#pk = :pk AND begins_with(#sk, :log)")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#sk", SK)
+            .expression_attribute_values(":pk", s(&user_pk(user)))
+            .expression_attribute_values(":log", s(LOG_PREFIX))
+            .scan_index_forward(false)
+            .consistent_read(true)
+            .limit(i32::try_from(limit.saturating_add(1)).unwrap_or(i32::MAX))
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let items = page.items();
+        let shown = items
+            .len()
+            .min(usize::try_from(limit).unwrap_or(usize::MAX));
+        let next = (items.len() > shown)
+            .then(|| {
+                items
+                    .get(shown.checked_sub(1)?)?
+                    .get(SK)?
+                    .as_s()
+                    .ok()
+                    .cloned()
+            })
+            .flatten();
+        Ok(CallPage {
+            calls: items.iter().take(shown).map(record_of).collect(),
+            next,
+        })
+    }
+
+    /// The user's totals on `day` (`yyyy-mm-dd`), read consistently.
+    async fn day(&self, user: &str, day: &str) -> Result<Option<DayTotals>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(PK, s(&user_pk(user)))
+            .key(SK, s(&day_sk(day)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let number = |item: &Item, name: &str| match item.get(name) {
+            Some(AttributeValue::N(n)) => n.clone(),
+            _ => "0".into(),
+        };
+        Ok(out.item.map(|item| DayTotals {
+            calls: number(&item, CALLS),
+            seconds: number(&item, SECONDS),
+            spend: number(&item, SPEND),
+        }))
     }
 }

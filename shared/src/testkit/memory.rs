@@ -4,12 +4,18 @@
 
 use super::requests::scaled;
 use crate::usecase::answer::CallLedger;
+#[cfg(feature = "dynamodb")]
+use crate::usecase::calls::{CallLog, CallPage};
 use crate::usecase::event::{EventLog, LegLedger};
 use crate::usecase::ports::StoreError;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Mutex;
 use voice_core::event::{CallEvent, Recorded};
-use voice_core::usage::{CallOwner, Counted, LegEnd, Limits, NewCall, Settled, Settlement};
+use voice_core::time::Timestamp;
+use voice_core::usage::{
+    CallOwner, CallRecord, Counted, DayTotals, LegEnd, Limits, NewCall, RefusedCall, Settled,
+    Settlement,
+};
 
 /// A day's sums, in units of 10⁻⁸ (Vonage's prices have 8 decimals).
 #[derive(Debug, Default, Clone, Copy)]
@@ -24,6 +30,8 @@ struct Ledger {
     owners: HashMap<String, CallOwner>,
     days: HashMap<(String, String), Day>,
     charged: HashSet<String>,
+    /// (user, call-log key) → entry.
+    log: BTreeMap<(String, String), CallRecord>,
 }
 
 /// No ledger at all, as answer-fn runs without `TABLE_NAME`.
@@ -77,6 +85,30 @@ impl MemoryLedger {
         self.totals(user).calls
     }
 
+    /// `n` connected calls of `user`, answered a second apart today (`CON-<user>-000` first).
+    pub fn add_calls(&self, user: &str, n: usize) {
+        let start = Timestamp::now();
+        let mut state = self.state.lock().expect("ledger");
+        for i in 0..n {
+            let at = start
+                .plus_seconds(i as i64 - n as i64)
+                .unwrap_or(start.clone());
+            let conversation = format!("CON-{user}-{i:03}");
+            let sk = format!("LOG#{}#{conversation}", at.as_str());
+            state.log.insert(
+                (user.to_string(), sk),
+                CallRecord {
+                    conversation_uuid: conversation,
+                    to: "447700900000".into(),
+                    answered_at: at.as_str().to_string(),
+                    ..CallRecord::default()
+                },
+            );
+            let day = voice_core::time::day_of(&start).to_string();
+            state.days.entry((user.to_string(), day)).or_default().calls += 1;
+        }
+    }
+
     /// The seconds and spend charged to `user`, over all days, as exact decimals.
     pub fn spend(&self, user: &str) -> (String, String) {
         let day = self.totals(user);
@@ -88,10 +120,10 @@ impl CallLedger for MemoryLedger {
     async fn count_call(&self, call: &NewCall, limits: &Limits) -> Result<Counted, StoreError> {
         let mut state = self.state()?;
         if let Some(owner) = state.owners.get(&call.call_id) {
-            return Ok(if owner.user == call.user {
-                Counted::Again
-            } else {
-                Counted::OtherUser
+            return Ok(match owner {
+                owner if owner.user != call.user => Counted::OtherUser,
+                owner if owner.refused.is_some() => Counted::Refused,
+                _ => Counted::Again,
             });
         }
         let key = (call.user.clone(), call.day().to_string());
@@ -114,10 +146,89 @@ impl CallLedger for MemoryLedger {
                 day: call.day().to_string(),
                 answered_at: call.answered_at.as_str().to_string(),
                 log_sk: format!("LOG#{}#{}", call.answered_at.as_str(), call.call_id),
+                refused: None,
             },
         );
         state.days.entry(key).or_default().calls += 1;
+        let sk = format!("LOG#{}#{}", call.answered_at.as_str(), call.call_id);
+        let entry = CallRecord {
+            conversation_uuid: call.call_id.clone(),
+            to: call.to.clone(),
+            answered_at: call.answered_at.as_str().to_string(),
+            ..CallRecord::default()
+        };
+        state.log.insert((call.user.clone(), sk), entry);
         Ok(Counted::New)
+    }
+
+    async fn record_refusal(&self, call: &RefusedCall) -> Result<(), StoreError> {
+        let mut state = self.state()?;
+        if state.owners.contains_key(&call.call_id) {
+            return Ok(());
+        }
+        let sk = format!("LOG#{}#{}", call.answered_at.as_str(), call.call_id);
+        state.owners.insert(
+            call.call_id.clone(),
+            CallOwner {
+                user: call.user.clone(),
+                day: call.day().to_string(),
+                answered_at: call.answered_at.as_str().to_string(),
+                log_sk: sk.clone(),
+                refused: Some(call.reason.clone()),
+            },
+        );
+        let entry = CallRecord {
+            conversation_uuid: call.call_id.clone(),
+            to: call.to.clone(),
+            answered_at: call.answered_at.as_str().to_string(),
+            outcome: Some("refused".into()),
+            reason: Some(call.reason.clone()),
+            ..CallRecord::default()
+        };
+        state.log.insert((call.user.clone(), sk), entry);
+        Ok(())
+    }
+}
+
+/// The call log in memory, paged as the store pages it.
+#[cfg(feature = "dynamodb")]
+impl CallLog for MemoryLedger {
+    async fn page(
+        &self,
+        user: &str,
+        limit: u32,
+        after: Option<&str>,
+    ) -> Result<CallPage, StoreError> {
+        let state = self.state()?;
+        let mut entries: Vec<(&String, &CallRecord)> = state
+            .log
+            .iter()
+            .filter(|((u, sk), _)| u == user && after.is_none_or(|after| sk.as_str() < after))
+            .map(|((_, sk), record)| (sk, record))
+            .collect();
+        entries.reverse();
+        let limit = limit as usize;
+        let next = (entries.len() > limit).then(|| entries[limit - 1].0.clone());
+        Ok(CallPage {
+            calls: entries
+                .into_iter()
+                .take(limit)
+                .map(|(_, r)| r.clone())
+                .collect(),
+            next,
+        })
+    }
+
+    async fn day(&self, user: &str, day: &str) -> Result<Option<DayTotals>, StoreError> {
+        let state = self.state()?;
+        Ok(state
+            .days
+            .get(&(user.to_string(), day.to_string()))
+            .map(|d| DayTotals {
+                calls: d.calls.to_string(),
+                seconds: unscaled(d.seconds),
+                spend: unscaled(d.spend),
+            }))
     }
 }
 

@@ -1,6 +1,6 @@
 //! answer-fn's use case: Vonage's answer request → the decision (`voice_core::answer`) → the
 //! call counted in its user's ledger, which may overrule the decision (over a limit, or the
-//! ledger unusable) → the NCCO.
+//! ledger unusable) → the NCCO; and a refused app call kept in its user's call log.
 
 use super::ports::StoreError;
 use crate::config::AnswerConfig;
@@ -9,7 +9,7 @@ use voice_core::answer::{answer, Answer, Decision, Refusal};
 use voice_core::params::{InvalidInput, Params};
 use voice_core::privacy::{pseudonym, redact};
 use voice_core::time::Timestamp;
-use voice_core::usage::{Counted, Limits, NewCall};
+use voice_core::usage::{Counted, Limits, NewCall, RefusedCall};
 
 /// What the answer webhook needs of the ledger.
 pub trait CallLedger {
@@ -20,13 +20,20 @@ pub trait CallLedger {
         call: &NewCall,
         limits: &Limits,
     ) -> impl Future<Output = Result<Counted, StoreError>> + Send;
+
+    /// Keeps a refused call in its user's call log, with why; once per conversation.
+    fn record_refusal(
+        &self,
+        call: &RefusedCall,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 /// Answers one answer request. Only an app user's call to a phone is counted (when there is a
 /// ledger); over a limit it is refused instead. When the ledger cannot be reached for now
 /// (unreachable, timing out, throttling) the call is refused too, unless `LIMITS_FAIL_OPEN`
 /// connects it uncounted; when DynamoDB refuses the write for good (a missing table,
-/// permissions), it is refused whatever `LIMITS_FAIL_OPEN` says.
+/// permissions), it is refused whatever `LIMITS_FAIL_OPEN` says. An app user's call refused by
+/// the destination policy or the limit is kept in their call log, with why.
 pub async fn answer_call<L: CallLedger>(
     cfg: &AnswerConfig,
     ledger: Option<&L>,
@@ -34,14 +41,40 @@ pub async fn answer_call<L: CallLedger>(
     now: Timestamp,
 ) -> Result<Answer, InvalidInput> {
     let answer = answer(&cfg.settings, params)?;
-    let (Some(ledger), Some(call)) = (ledger, NewCall::of(&answer, now)) else {
+    let Some(ledger) = ledger else {
         return Ok(answer);
     };
+    let (answer, record) = match NewCall::of(&answer, now.clone()) {
+        Some(call) => count(cfg, ledger, answer, &call).await,
+        None => (answer, true),
+    };
+    let refused = RefusedCall::of(&answer, now).filter(|_| record);
+    if let Some(refused) = refused {
+        if let Err(e) = ledger.record_refusal(&refused).await {
+            let (user, error) = (pseudonym(&refused.user), redact(&e.to_string()));
+            tracing::warn!(
+                user,
+                error,
+                "VOICE ANSWER the refusal is not in the call log: {error}"
+            );
+        }
+    }
+    Ok(answer)
+}
+
+/// The call counted in its user's ledger, or the answer overruled; and whether a refusal it
+/// ends in is still to be recorded (not when it was recorded before).
+async fn count<L: CallLedger>(
+    cfg: &AnswerConfig,
+    ledger: &L,
+    answer: Answer,
+    call: &NewCall,
+) -> (Answer, bool) {
     let user = pseudonym(&call.user);
     let call_id = call.call_id.as_str();
     let refuse =
         |answer: Answer, refusal| answer.overruled(&cfg.settings, Decision::Refuse(refusal));
-    Ok(match ledger.count_call(&call, &cfg.limits).await {
+    let answer = match ledger.count_call(call, &cfg.limits).await {
         Ok(Counted::New) => answer,
         Ok(Counted::Again) => {
             tracing::info!(
@@ -52,6 +85,8 @@ pub async fn answer_call<L: CallLedger>(
             answer
         }
         Ok(Counted::OverLimit) => refuse(answer, Refusal::Limit),
+        // Refused before and kept so: the same answer again, nothing more to record.
+        Ok(Counted::Refused) => return (refuse(answer, Refusal::Limit), false),
         Ok(Counted::OtherUser) => {
             tracing::warn!(
                 user,
@@ -83,7 +118,8 @@ pub async fn answer_call<L: CallLedger>(
             );
             refuse(answer, Refusal::LedgerError)
         }
-    })
+    };
+    (answer, true)
 }
 
 #[cfg(test)]

@@ -108,7 +108,10 @@ async fn settle<L: LegLedger>(
     };
     // The answer wrote the owner before its NCCO went out, and this read sees it: no owner
     // means no app user placed this call here.
-    let Some(owner) = ledger.owner(&settlement.conversation_uuid).await? else {
+    let owner = ledger.owner(&settlement.conversation_uuid).await?;
+    // A refused call has no phone leg of its own; whatever leg names its conversation is not
+    // the app user's to pay.
+    let Some(owner) = owner.filter(|owner| owner.refused.is_none()) else {
         tracing::info!(
             call_uuid = settlement.leg,
             conversation_uuid = settlement.conversation_uuid,

@@ -4,6 +4,8 @@
 //! edge (`http`) only turns requests into their inputs and their results into responses.
 
 pub mod answer;
+#[cfg(feature = "dynamodb")]
+pub mod calls;
 pub mod event;
 pub mod ports;
 #[cfg(feature = "token")]

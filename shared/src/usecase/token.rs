@@ -10,7 +10,7 @@ use super::ports::{StoreError, VonageError};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::future::Future;
-use voice_core::identity::{Profile, UserName};
+use voice_core::identity::{Profile, SignInError, UserName};
 use voice_core::token::Minter;
 
 /// What this service writes into `properties.custom_data.created_by` of every user it
@@ -68,12 +68,8 @@ pub trait VonageUsers {
 /// Why no token.
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {
-    #[error("no verified identity: call POST /token through the API's JWT authorizer, with the sign-in ID token as `Authorization: Bearer <token>`")]
-    NoIdentity,
-    #[error("the identity token has no `{0}` claim to name the user by")]
-    NoClaim(String),
-    #[error("{0}")]
-    BadClaim(String),
+    #[error(transparent)]
+    SignIn(#[from] SignInError),
     #[error("a Vonage user of this name already exists and was not created by this service, so it is not handed out: sign in with another account, or, if that Vonage user is unused, delete it (vonage users delete) and sign in again")]
     Taken,
     #[error(transparent)]
@@ -107,13 +103,9 @@ pub async fn issue_token<P: UserProfiles, V: VonageUsers>(
     vonage: &V,
     now: u64,
 ) -> Result<Issued, TokenError> {
-    let claims = claims.ok_or(TokenError::NoIdentity)?;
-    let claim = claims
-        .get(user_claim)
-        .ok_or_else(|| TokenError::NoClaim(user_claim.to_string()))?;
-    let user = UserName::from_claim(claim).map_err(TokenError::BadClaim)?;
+    let user = UserName::signed_in(claims, user_claim)?;
     let display_name = claims
-        .get("name")
+        .and_then(|claims| claims.get("name"))
         .map(|name| name.trim())
         .filter(|name| !name.is_empty() && name.chars().count() <= MAX_DISPLAY_NAME_CHARS)
         .unwrap_or(user.as_str());
@@ -228,10 +220,16 @@ mod tests {
     async fn without_claims_or_the_claim_there_is_no_token() {
         let (vonage, profiles) = (MemoryVonage::default(), MemoryProfiles::default());
         let none = issue_token("sub", None, &minter(), &profiles, &vonage, 0).await;
-        assert!(matches!(none, Err(TokenError::NoIdentity)));
+        assert!(matches!(
+            none,
+            Err(TokenError::SignIn(SignInError::NoIdentity))
+        ));
         let other = claims(&[("email", "a@example.com")]);
         let missing = issue_token("sub", Some(&other), &minter(), &profiles, &vonage, 0).await;
-        assert!(matches!(missing, Err(TokenError::NoClaim(_))));
+        assert!(matches!(
+            missing,
+            Err(TokenError::SignIn(SignInError::NoClaim(_)))
+        ));
         assert_eq!(vonage.creates(), 0);
     }
 }
