@@ -77,3 +77,36 @@ async fn with_dynamodb_unreachable_the_refusal_is_counted_as_limits_unavailable(
         documents[0]
     );
 }
+
+#[tokio::test]
+async fn as_deployed_a_spend_limit_reserves_and_reports_what_each_call_holds() {
+    let store = local_store().await;
+    let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").expect("run under make test");
+    let mut parameters = required_parameters();
+    parameters.extend([("MaxSpendPerUserPerDay", "0.20"), ("RateTable", "44:0.10")]);
+    let payloads = [
+        answer_request("447700900000", "CON-funded", true),
+        answer_request("447700900000", "CON-short", true),
+    ];
+    let (bodies, stdout) = Deployed::new("AnswerFunction", &parameters, store.table())
+        .dynamodb(&endpoint)
+        .run(BIN, &payloads)
+        .await;
+    let ncco = |i: usize| -> serde_json::Value {
+        let response: serde_json::Value = serde_json::from_slice(&bodies[i]).unwrap();
+        serde_json::from_str(response["body"].as_str().unwrap()).unwrap()
+    };
+    // 0.20 at 0.10 a minute: two minutes for the first call, nothing for the second.
+    assert_eq!(ncco(0)[1]["limit"], 120, "{}", ncco(0));
+    assert_eq!(ncco(1)[0]["text"], voice_core::answer::BUDGET_TEXT);
+    let (documents, parsed) = emf_per_invocation(&stdout, 2);
+    assert_eq!(parsed[0]["Reservations"], 1, "{}", documents[0]);
+    assert_eq!(parsed[0]["RateSource"], "table");
+    assert_eq!(parsed[0]["ReservationsExpired"], 0);
+    assert_eq!(parsed[0]["SpendOfLimit"], 100);
+    assert_eq!(
+        (&parsed[1]["Decision"], &parsed[1]["Reason"]),
+        (&"refuse".into(), &"budget".into())
+    );
+    assert!(parsed[1].get("Reservations").is_none(), "{}", documents[1]);
+}

@@ -150,6 +150,7 @@ async fn a_settled_call_shows_its_outcome_and_exact_price_and_today_what_is_left
         &[
             ("MAX_CALLS_PER_USER_PER_DAY", "3"),
             ("MAX_SPEND_PER_USER_PER_DAY", "0.50"),
+            ("RATE_TABLE", "44:0.10"),
         ],
     );
     answer_call(
@@ -204,6 +205,10 @@ async fn a_settled_call_shows_its_outcome_and_exact_price_and_today_what_is_left
     assert_eq!(today["max_calls"], 3);
     assert_eq!(today["max_spend"], "0.50");
     assert_eq!(today["calls_left"], 2);
+    assert_eq!(
+        today["held"], "0",
+        "the call's reservation was released when it ended"
+    );
     assert_eq!(today["spend_left"], "0.49166667");
     assert_eq!(
         call["leg"],

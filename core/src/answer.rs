@@ -61,6 +61,13 @@ pub const LIMIT_TEXT: &str = "Sorry, you have reached your calling limit for tod
 /// What an app user hears when the limits cannot be checked and `LIMITS_FAIL_OPEN` is off.
 pub const TRY_LATER_TEXT: &str =
     "Sorry, we cannot place your call right now. Please try again later.";
+/// What an app user hears when what is left of their day's spend limit cannot fund a call of
+/// the minimum length to that destination.
+pub const BUDGET_TEXT: &str =
+    "Sorry, you do not have enough calling credit left today for this call. Goodbye.";
+/// What an app user hears when a spend limit applies and nothing prices the destination.
+pub const NO_RATE_TEXT: &str =
+    "Sorry, calls to that number cannot be placed at the moment. Goodbye.";
 /// What a phone caller hears when nobody takes calls to our number.
 pub const NO_INBOUND_TEXT: &str = "Sorry, this number does not take calls. Goodbye.";
 
@@ -148,6 +155,12 @@ pub enum Refusal {
     /// The ledger refused the write for good (a missing table, permissions): the call is not
     /// connected uncounted, whatever `LIMITS_FAIL_OPEN` says.
     LedgerError,
+    /// What is left of the user's spend limit funds less than the minimum call
+    /// (`budget::reserve`).
+    Budget,
+    /// A spend limit applies and no rate prices the destination (no table entry, no completed
+    /// leg to learn from, no default rate).
+    NoRate,
 }
 
 impl std::fmt::Display for Refusal {
@@ -169,6 +182,13 @@ impl std::fmt::Display for Refusal {
             Refusal::LedgerError => {
                 f.write_str("the ledger refused the call's write (see the error logged with it)")
             }
+            Refusal::Budget => {
+                f.write_str("what is left of the user's spend limit cannot fund the minimum call")
+            }
+            Refusal::NoRate => f.write_str(
+                "a spend limit applies and no rate prices the destination (RATE_TABLE, \
+                 DEFAULT_RATE_PER_MINUTE)",
+            ),
         }
     }
 }
@@ -185,6 +205,8 @@ impl Refusal {
             Refusal::LimitsUnavailable => "limits-unavailable",
             Refusal::OtherUser => "other-user",
             Refusal::LedgerError => "ledger-error",
+            Refusal::Budget => "budget",
+            Refusal::NoRate => "no-rate",
         }
     }
 }
@@ -268,6 +290,8 @@ impl Decision {
                 }),
             ],
             Decision::Refuse(Refusal::Limit) => vec![Action::Talk(Talk::new(LIMIT_TEXT))],
+            Decision::Refuse(Refusal::Budget) => vec![Action::Talk(Talk::new(BUDGET_TEXT))],
+            Decision::Refuse(Refusal::NoRate) => vec![Action::Talk(Talk::new(NO_RATE_TEXT))],
             Decision::Refuse(Refusal::LimitsUnavailable | Refusal::LedgerError) => {
                 vec![Action::Talk(Talk::new(TRY_LATER_TEXT))]
             }
@@ -296,6 +320,16 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// The same call, its connect ending after at most `seconds` (what its reservation funds).
+    pub fn limited(mut self, seconds: u32) -> Self {
+        for action in &mut self.ncco {
+            if let Action::Connect(connect) = action {
+                connect.limit = Some(connect.limit.map_or(seconds, |limit| limit.min(seconds)));
+            }
+        }
+        self
+    }
+
     /// The same call with another decision (the limits overrule the destination policy).
     pub fn overruled(self, cfg: &AnswerSettings, decision: Decision) -> Self {
         let ncco = decision.ncco(cfg, &self.request);
@@ -691,6 +725,8 @@ mod tests {
                 "limits-unavailable",
                 TRY_LATER_TEXT,
             ),
+            (Refusal::Budget, "budget", BUDGET_TEXT),
+            (Refusal::NoRate, "no-rate", NO_RATE_TEXT),
         ] {
             assert_eq!(refusal.code(), code);
             let refused = allowed.clone().overruled(&cfg, Decision::Refuse(refusal));
@@ -701,6 +737,16 @@ mod tests {
             );
             assert_eq!(refused.request, allowed.request);
         }
+    }
+
+    #[test]
+    fn a_reservation_shortens_the_connect_and_never_lengthens_it() {
+        let cfg = cfg(&[]);
+        let params = json!({"to": TUTORIAL_NUMBER, "from_user": "Alice"});
+        let allowed = answer(&cfg, params.as_object().unwrap()).unwrap();
+        let limit = |a: Answer| serde_json::to_value(&a.ncco).unwrap()[1]["limit"].clone();
+        assert_eq!(limit(allowed.clone().limited(120)), 120);
+        assert_eq!(limit(allowed.limited(99_999)), cfg.max_call_seconds);
     }
 
     #[test]

@@ -123,10 +123,32 @@ impl Amount {
             .map(|n| Self(n / i128::from(denominator)))
     }
 
-    /// How many whole `per`s fit in this amount (rounded down); `None` when `per` is not
-    /// positive. Money left ÷ price of a second = whole seconds.
-    pub fn whole_times(self, per: Self) -> Option<i128> {
-        (per.0 > 0).then(|| self.0.max(0) / per.0)
+    /// As `times_ratio`, rounded away from zero for a positive result: what a reservation
+    /// holds, never less than the seconds it funds cost.
+    pub fn times_ratio_up(self, numerator: i64, denominator: i64) -> Option<Self> {
+        if denominator <= 0 {
+            return None;
+        }
+        let product = self.0.checked_mul(i128::from(numerator))?;
+        let denominator = i128::from(denominator);
+        let (quotient, remainder) = (product / denominator, product % denominator);
+        Some(Self(if remainder > 0 {
+            quotient + 1
+        } else {
+            quotient
+        }))
+    }
+
+    /// The whole seconds this amount buys at `per_minute` (rounded down): `None` when the
+    /// rate is not positive. A negative amount buys none.
+    pub fn seconds_at(self, per_minute: Self) -> Option<i128> {
+        (per_minute.0 > 0).then(|| self.0.max(0).saturating_mul(60) / per_minute.0)
+    }
+
+    /// This amount as a whole percentage of `whole` (rounded down); `None` when `whole` is not
+    /// positive.
+    pub fn percent_of(self, whole: Self) -> Option<i128> {
+        (whole.0 > 0).then(|| self.0.saturating_mul(100) / whole.0)
     }
 
     pub fn is_negative(self) -> bool {
@@ -187,9 +209,16 @@ mod tests {
             rate.times_ratio(5, 60).unwrap().to_decimal().as_str(),
             "0.008333333333"
         );
-        let per_second = rate.times_ratio(1, 60).unwrap();
-        assert_eq!(amount("0.01").whole_times(per_second), Some(6));
-        assert_eq!(amount("-1").whole_times(per_second), Some(0));
-        assert_eq!(amount("1").whole_times(Amount::ZERO), None);
+        // Rounded up, a reservation never holds less than what its seconds cost.
+        assert_eq!(
+            rate.times_ratio_up(5, 60).unwrap().to_decimal().as_str(),
+            "0.008333333334"
+        );
+        assert_eq!(rate.times_ratio_up(120, 60).unwrap(), amount("0.2"));
+        // 0.01 buys 6 seconds at 0.10 a minute (6.0 exactly), 0.0099 buys 5.
+        assert_eq!(amount("0.01").seconds_at(rate), Some(6));
+        assert_eq!(amount("0.0099").seconds_at(rate), Some(5));
+        assert_eq!(amount("-1").seconds_at(rate), Some(0));
+        assert_eq!(amount("1").seconds_at(Amount::ZERO), None);
     }
 }

@@ -8,11 +8,14 @@
 //! - `answer`: an answer request → the decision → its NCCO.
 //! - `event`, `status`, `decimal`, `time`: event payloads, status order, exact amounts, times.
 //! - `usage`: the ledger's arithmetic: calls, limits, what a leg's end charges.
+//! - `budget`: spend caps during a call: rates, reservations, what is left.
+//! - `signin`: the local stand-in for a sign-in issuer (`make run` only).
 //! - `signature`, `jwt`: signed webhooks (HS256) and jsonwebtoken's crypto provider.
 //! - `identity`, `token`: app user names from identity claims, and their Vonage tokens.
 //! - `params`, `privacy`: lenient parameter readers, and what a log line may show.
 
 pub mod answer;
+pub mod budget;
 pub mod decimal;
 pub mod event;
 pub mod identity;

@@ -43,6 +43,12 @@ impl Timestamp {
             .unwrap_or_else(|| Self("9999-12-31T23:59:59.999Z".into()))
     }
 
+    /// Seconds since the Unix epoch.
+    pub fn unix_seconds(&self) -> Option<i64> {
+        let time = OffsetDateTime::parse(&self.0, &Rfc3339).ok()?;
+        Some(time.unix_timestamp())
+    }
+
     /// This time `seconds` later; `None` past year 9999.
     pub fn plus_seconds(&self, seconds: i64) -> Option<Self> {
         let time = OffsetDateTime::parse(&self.0, &Rfc3339).ok()?;

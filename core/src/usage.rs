@@ -7,26 +7,13 @@
 //! it began, with the call it belongs to.
 
 use crate::answer::{Answer, AnswerRequest, Decision, Refusal};
-use crate::decimal::Decimal;
+use crate::budget::Priced;
+use crate::decimal::{Amount, Decimal};
 use crate::event::CallEvent;
 use crate::status::CallStatus;
 use crate::time::{day_of, Timestamp};
 
-/// The daily caps. `None` is no cap.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Limits {
-    /// Calls connected per user per UTC day: the call that would exceed it is refused.
-    pub max_calls: Option<u32>,
-    /// Spend per user per UTC day, in the account's currency: once a user's completed calls
-    /// reach it, their next call is refused.
-    pub max_spend: Option<Decimal>,
-}
-
-impl Limits {
-    pub fn any(&self) -> bool {
-        self.max_calls.is_some() || self.max_spend.is_some()
-    }
-}
+pub use crate::budget::Limits;
 
 /// A call the answer webhook is about to connect for an app user.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +25,9 @@ pub struct NewCall {
     /// The number dialled, E.164 digits.
     pub to: String,
     pub answered_at: Timestamp,
+    /// How it is priced, when a spend limit applies: then it is counted with a reservation
+    /// (`budget::reserve`) that bounds how long it may last.
+    pub priced: Option<Priced>,
 }
 
 impl NewCall {
@@ -54,6 +44,7 @@ impl NewCall {
             call_id: call_id(&answer.request, &now),
             to: number.digits().to_string(),
             answered_at: now,
+            priced: None,
         })
     }
 
@@ -74,19 +65,34 @@ fn call_id(request: &AnswerRequest, now: &Timestamp) -> String {
 }
 
 /// What counting a call in its user's ledger did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Counted {
-    /// Counted now: connect.
-    New,
-    /// Already counted for this user (a redelivered answer request): connect, without
-    /// counting again.
-    Again,
-    /// The day's limit is reached: refuse.
+    /// Counted now: connect; funded by a reservation when the call was priced.
+    New(Option<Funded>),
+    /// Already counted for this user (a redelivered answer request): connect again, without
+    /// counting again, for the seconds it was funded for when it was.
+    Again(Option<u32>),
+    /// The day's call limit is reached (or its open calls, `budget::MAX_OPEN_HOLDS`): refuse.
     OverLimit,
+    /// What is left of the day's spend limit cannot fund the minimum call: refuse.
+    OverBudget,
     /// The conversation was already answered for another app user: refuse.
     OtherUser,
-    /// The conversation was refused before (over the user's limit): refuse again.
-    Refused,
+    /// The conversation was refused before (its `Refusal::code`): refuse again.
+    Refused(String),
+}
+
+/// What a reservation funds a call with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Funded {
+    /// The connect's `limit`.
+    pub seconds: u32,
+    /// What it holds of the day's spend limit.
+    pub held: Amount,
+    /// Expired holds the reservation dropped.
+    pub expired: usize,
+    /// The day's spend plus every open hold, this one included.
+    pub committed: Amount,
 }
 
 /// Who a conversation's call is charged to: the app user who placed it, on which day.
@@ -100,6 +106,11 @@ pub struct CallOwner {
     /// Why the call was refused, when it was (`Refusal::code`): such a call has no phone leg
     /// to charge.
     pub refused: Option<String>,
+    /// The number dialled (E.164 digits), when the owner item says.
+    pub to: Option<String>,
+    /// What the call's reservation holds of its day, when it has one: released (once) when
+    /// its phone leg ends.
+    pub held: Option<Amount>,
 }
 
 /// A call refused for an app user, to keep in their call log with why.
@@ -111,7 +122,8 @@ pub struct RefusedCall {
     /// The destination as asked for (at most `MAX_ASKED_CHARS` characters of it).
     pub to: String,
     pub answered_at: Timestamp,
-    /// `Refusal::code`: `limit`, `blocked`, `not-allowed`, `invalid`, `no-destination`.
+    /// `Refusal::code`: `limit`, `budget`, `no-rate`, `blocked`, `not-allowed`, `invalid`,
+    /// `no-destination`.
     pub reason: String,
 }
 
@@ -130,6 +142,8 @@ impl RefusedCall {
         let recorded = matches!(
             refusal,
             Refusal::Limit
+                | Refusal::Budget
+                | Refusal::NoRate
                 | Refusal::Blocked(_)
                 | Refusal::NotAllowed
                 | Refusal::Invalid(_)
@@ -180,17 +194,31 @@ pub struct DayTotals {
     pub calls: String,
     pub seconds: String,
     pub spend: String,
+    /// What open calls' reservations hold of the spend limit.
+    pub held: String,
 }
 
 /// What settling the end of a leg did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Settled {
-    /// Its duration and price were added to its caller's day now.
-    Charged,
+    /// Its duration and price were added to its caller's day now; `released`: and the
+    /// call's reservation released with them.
+    Charged { released: bool },
     /// It had been charged already (a redelivery, another instance): nothing changed.
     AlreadyCharged,
-    /// A leg that never connected: its outcome is in the call log, nothing is charged.
-    Noted,
+    /// A leg that never connected: its outcome is in the call log, nothing is charged;
+    /// `released`: the call's reservation released now.
+    Noted { released: bool },
+}
+
+impl Settled {
+    /// Whether this settlement released the call's reservation.
+    pub fn released(self) -> bool {
+        matches!(
+            self,
+            Settled::Charged { released: true } | Settled::Noted { released: true }
+        )
+    }
 }
 
 /// How an outbound phone leg ended, for its caller's ledger. The one place that decides what
@@ -207,6 +235,9 @@ pub enum LegEnd {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settlement {
     pub conversation_uuid: String,
+    /// The leg's price per minute, as its `completed` event says: what the answer learns
+    /// destinations' rates from.
+    pub rate: Option<Decimal>,
     /// The leg: each leg is charged once.
     pub leg: String,
     pub end: LegEnd,
@@ -242,6 +273,7 @@ impl Settlement {
         };
         Some(Self {
             conversation_uuid: conversation_uuid.clone(),
+            rate: event.rate.clone(),
             leg: leg.clone(),
             end: LegEnd::of(event)?,
             at: event.timestamp.clone(),

@@ -147,11 +147,68 @@ async fn load(store: &Store, config: &EventConfig, calls: usize, events: usize) 
             for wrong in ledger.wrong.iter().take(10) {
                 println!("  {wrong}");
             }
-            if check.ok() && ledger.ok() && report.errors == 0 && report.answer_errors == 0 {
-                println!("check: OK");
+            let uncapped = check.ok() && ledger.ok() && report.errors == 0;
+            if !(uncapped && report.answer_errors == 0) {
+                println!("check: FAILED");
+                return ExitCode::FAILURE;
+            }
+            println!("check: OK");
+            capped(&plan, config).await
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The same calls under a spend limit of `CAPPED_LIMIT` a user a day, on a table of their own.
+const CAPPED_LIMIT: &str = "1.00";
+
+async fn capped(plan: &devtools::load::Plan, config: &EventConfig) -> ExitCode {
+    let config = EventConfig::unsigned(&format!("{}-capped", config.table_name));
+    let store = match Store::from_env(&config) {
+        Ok(store) => store,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Err(e) = store.create_table().await {
+        eprintln!("{e}");
+        return ExitCode::FAILURE;
+    }
+    println!(
+        "\nthe same {} calls under a spend limit of {CAPPED_LIMIT} a user a day (RATE_TABLE 44:{}, \
+         MAX_CALL_SECONDS {}), two calls of a user at a time, table {}",
+        plan.calls.len(),
+        devtools::load::capped::RATE,
+        devtools::load::capped::MAX_CALL_SECONDS,
+        store.table()
+    );
+    let started = std::time::Instant::now();
+    match devtools::load::run_capped(plan, &config, 32, CAPPED_LIMIT).await {
+        Ok(check) => {
+            println!(
+                "capped: {} calls in {:.2}s: {} funded ({} cut short by their limit), {} refused for budget",
+                check.calls,
+                started.elapsed().as_secs_f64(),
+                check.funded,
+                check.cut,
+                check.refused
+            );
+            println!(
+                "capped check: {} users, settled spend exact and nothing held for {}; {} over the limit; highest spend {} of {CAPPED_LIMIT} (uncapped, the same calls would have cost a user up to {})",
+                check.users, check.exact, check.over_limit, check.highest, check.uncapped_highest
+            );
+            for wrong in check.wrong.iter().take(10) {
+                println!("  {wrong}");
+            }
+            if check.ok() {
+                println!("capped check: OK, no user's settled spend exceeds the limit");
                 ExitCode::SUCCESS
             } else {
-                println!("check: FAILED");
+                println!("capped check: FAILED");
                 ExitCode::FAILURE
             }
         }

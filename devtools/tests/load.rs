@@ -42,6 +42,20 @@ async fn a_thousand_shuffled_events_with_duplicates_land_exactly_once_and_every_
     assert_eq!((ledger.users, ledger.exact), (5, 5));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_a_spend_limit_no_users_settled_spend_exceeds_it_and_it_is_exact() {
+    let cfg = EventConfig::unsigned(&format!("load-capped-{}", std::process::id()));
+    let store = Store::from_env(&cfg).expect("store from the environment");
+    store.create_table().await.unwrap();
+    // 60 calls from 6 users, 0.50 each a day at 0.10 a minute: some calls are cut short by
+    // their limit, some refused, and nobody spends more than 0.50.
+    let plan = load::synthesize(60, 600, 10, 11);
+    let check = load::run_capped(&plan, &cfg, 8, "0.50").await.unwrap();
+    assert!(check.ok(), "{check:?}");
+    assert_eq!((check.users, check.exact, check.over_limit), (6, 6, 0));
+    assert!(check.cut > 0, "{check:?}");
+}
+
 #[test]
 fn decimals_are_compared_exactly() {
     use shared::testkit::scaled;

@@ -176,3 +176,33 @@ async fn with_dynamodb_unreachable_each_event_is_a_503_counted_as_unavailable() 
     assert_eq!(parsed[0]["Status"], "5xx", "{}", documents[0]);
     assert_eq!(parsed[0]["WebhookErrors"], 1, "{}", documents[0]);
 }
+
+#[tokio::test]
+async fn the_end_of_a_funded_call_releases_its_reservation_once_and_says_so() {
+    let store = local_store().await;
+    let cfg = answer_config(
+        store.table(),
+        &[
+            ("MAX_SPEND_PER_USER_PER_DAY", "1.00"),
+            ("RATE_TABLE", "44:0.10"),
+        ],
+    );
+    let ncco = answer_call(&cfg, store.ledger(), "alice", "447700900000", "CON-held").await;
+    assert_eq!(ncco[1]["limit"], 600, "{ncco}");
+    let completed = serde_json::json!({
+        "uuid": "phone-held", "conversation_uuid": "CON-held", "status": "completed",
+        "direction": "outbound", "duration": "65", "price": "0.10833333", "rate": "0.10000000",
+        "to": "447700900000", "timestamp": voice_core::time::Timestamp::now().as_str(),
+    })
+    .to_string();
+    let (_, stdout) = deployed(store.table(), &dynamodb_local())
+        .run(BIN, &[signed(&completed), signed(&completed)])
+        .await;
+    let (documents, parsed) = emf_per_invocation(&stdout, 2);
+    assert_eq!(parsed[0]["ReservationsReleased"], 1, "{}", documents[0]);
+    assert!(
+        parsed[1].get("ReservationsReleased").is_none(),
+        "{}",
+        documents[1]
+    );
+}

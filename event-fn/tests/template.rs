@@ -256,14 +256,17 @@ fn each_function_touches_the_table_only_with_the_calls_it_makes() {
     );
     assert_eq!(actions(&event[1]), ["dynamodb:GetItem"]);
     assert_eq!(leading(&event[1]), ["OWNER#*"]);
-    // The answer webhook: the ledger's transaction, on USER# and OWNER# items only.
+    // The answer webhook: the ledger's transaction, on USER# and OWNER# items only; reading
+    // them (and learned rates) for a reservation.
     let answer = statements(&t, "AnswerFunction");
-    assert_eq!(answer.len(), 1);
+    assert_eq!(answer.len(), 2);
     assert_eq!(
         actions(&answer[0]),
         ["dynamodb:UpdateItem", "dynamodb:PutItem"]
     );
     assert_eq!(leading(&answer[0]), ["USER#*", "OWNER#*"]);
+    assert_eq!(actions(&answer[1]), ["dynamodb:GetItem"]);
+    assert_eq!(leading(&answer[1]), ["USER#*", "OWNER#*", "RATE#*"]);
     // The call history: reads of the users' partitions only.
     let calls = statements(&t, "CallsFunction");
     assert_eq!(calls.len(), 1);
@@ -275,6 +278,10 @@ fn each_function_touches_the_table_only_with_the_calls_it_makes() {
         ("MAX_CALLS_PER_USER_PER_DAY", "MaxCallsPerUserPerDay"),
         ("MAX_SPEND_PER_USER_PER_DAY", "MaxSpendPerUserPerDay"),
         ("LIMITS_FAIL_OPEN", "LimitsFailOpen"),
+        ("RATE_TABLE", "RateTable"),
+        ("DEFAULT_RATE_PER_MINUTE", "DefaultRatePerMinute"),
+        ("MIN_CALL_SECONDS", "MinCallSeconds"),
+        ("BILLING_INCREMENT_SECONDS", "BillingIncrementSeconds"),
     ] {
         assert_eq!(reference(&answer_env[variable]), parameter);
     }
@@ -456,6 +463,8 @@ fn the_dashboard_shows_what_the_functions_emit_and_every_alarm_notifies_the_topi
         "Throttles",
         "User tokens (with AuthIssuer)",
         "Call histories (with AuthIssuer)",
+        "Spend caps: reservations",
+        "Spend caps: committed share of the limit, highest user (%)",
     ] {
         assert!(titles.contains(wanted), "no widget {wanted}: {titles:?}");
     }
@@ -471,6 +480,10 @@ fn the_dashboard_shows_what_the_functions_emit_and_every_alarm_notifies_the_topi
         "Tokens",
         "UnownedLegs",
         "Histories",
+        "Reservations",
+        "ReservationsReleased",
+        "ReservationsExpired",
+        "SpendOfLimit",
     ];
     for widget in widgets {
         for metric in widget["properties"]["metrics"].as_array().unwrap() {

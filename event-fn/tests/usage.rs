@@ -12,7 +12,7 @@ use shared::testkit::{
     CONVERSATION, EVENT, PHONE_LEG,
 };
 use shared::usecase::calls::CallLog;
-use voice_core::answer::LIMIT_TEXT;
+use voice_core::answer::{BUDGET_TEXT, LIMIT_TEXT};
 use voice_core::time::day_of;
 use voice_core::time::Timestamp;
 use voice_core::usage::DayTotals;
@@ -233,9 +233,17 @@ async fn twenty_concurrent_answers_with_five_calls_left_connect_exactly_five() {
 }
 
 #[tokio::test]
-async fn once_the_days_spend_reaches_the_limit_the_next_call_is_refused() {
+async fn once_what_is_left_of_the_spend_limit_cannot_fund_a_minute_the_next_call_is_refused() {
     let store = local_store().await;
-    let cfg = answer_config(store.table(), &[("MAX_SPEND_PER_USER_PER_DAY", "0.01")]);
+    // 0.11 at 0.10 a minute: a minute each for the first two tutorial calls (5 s each, 0.00833333),
+    // then 0.09333334 left, under a minute.
+    let cfg = answer_config(
+        store.table(),
+        &[
+            ("MAX_SPEND_PER_USER_PER_DAY", "0.11"),
+            ("RATE_TABLE", "44:0.10"),
+        ],
+    );
     let ledger = store.ledger();
     for (i, connect) in [(0, true), (1, true), (2, false)] {
         let tag = format!("spend-{i}");
@@ -246,7 +254,7 @@ async fn once_the_days_spend_reaches_the_limit_the_next_call_is_refused() {
                 deliver(&store, &body).await;
             }
         } else {
-            assert_eq!(ncco, json!([{"action": "talk", "text": LIMIT_TEXT}]));
+            assert_eq!(ncco, json!([{"action": "talk", "text": BUDGET_TEXT}]));
         }
     }
     // 0.01666666 spent over two calls; the refused third was not counted.
@@ -365,7 +373,14 @@ async fn a_leg_that_never_connected_is_the_calls_outcome_and_costs_nothing() {
 #[tokio::test]
 async fn no_ledger_item_grows_with_the_calls_or_their_ids() {
     let store = local_store().await;
-    let cfg = answer_config(store.table(), &[]);
+    // With a spend limit, so that each call also holds and releases a reservation.
+    let cfg = answer_config(
+        store.table(),
+        &[
+            ("MAX_SPEND_PER_USER_PER_DAY", "1000"),
+            ("RATE_TABLE", "44:0.10"),
+        ],
+    );
     // Sixty calls with the longest ids the webhooks take, each charged and redelivered.
     let long = |i: usize, what: &str| format!("{what}-{i:03}-{}", "x".repeat(116));
     for i in 0..60 {
@@ -383,13 +398,18 @@ async fn no_ledger_item_grows_with_the_calls_or_their_ids() {
         usage(store.ledger(), "gus").await,
         ("60".into(), "300".into(), "0.4999998".into())
     );
-    // The day holds its three sums and nothing that grows; every item stays small.
+    // The day holds its sums, its version, and the holds of calls under way (none now): nothing
+    // that grows with the calls; every item stays small.
     for item in scan_all(&store).await {
         let sk = item["sk"].as_s().unwrap();
         if sk.starts_with("DAY#") {
             let mut names: Vec<&str> = item.keys().map(String::as_str).collect();
             names.sort_unstable();
-            assert_eq!(names, ["calls", "pk", "seconds", "sk", "spend"]);
+            let day = [
+                "calls", "held", "holds", "pk", "seconds", "sk", "spend", "v",
+            ];
+            assert_eq!(names, day);
+            assert!(item["holds"].as_m().unwrap().is_empty(), "{item:?}");
         }
         let size: usize = item
             .iter()

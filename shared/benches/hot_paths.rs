@@ -59,7 +59,7 @@ fn benches(c: &mut Criterion) {
     let recording = shared::usecase::event::Recording {
         recorded: Ok(voice_core::event::Recorded::New),
         ledgered: Ok(shared::usecase::event::LedgerOutcome::Settled(
-            voice_core::usage::Settled::Charged,
+            voice_core::usage::Settled::Charged { released: false },
         )),
         latency: std::time::Duration::from_micros(700),
     };

@@ -63,6 +63,7 @@ pub enum Unit {
     Count,
     Seconds,
     Milliseconds,
+    Percent,
     None,
 }
 
@@ -72,6 +73,7 @@ impl Unit {
             Unit::Count => "Count",
             Unit::Seconds => "Seconds",
             Unit::Milliseconds => "Milliseconds",
+            Unit::Percent => "Percent",
             Unit::None => "None",
         }
     }

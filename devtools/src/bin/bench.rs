@@ -217,6 +217,7 @@ async fn main() {
                 .into(),
             to: "447700900000".into(),
             answered_at: voice_core::time::Timestamp::now(),
+            priced: None,
         };
         ledger
             .count_call(&call, &Default::default())
@@ -282,6 +283,7 @@ async fn calls_fn(binary: &str, table: &str, endpoint: &str, cold_starts: usize)
             call_id: format!("CON-history-{i:02}"),
             to: "447700900000".into(),
             answered_at: voice_core::time::Timestamp::now(),
+            priced: None,
         };
         ledger
             .count_call(&call, &Default::default())

@@ -9,11 +9,17 @@
 //! and many handler instances (each with its own SDK client, as separate Lambda instances
 //! would have) send them concurrently. The check compares every event, every leg, and every
 //! user's ledger with what was sent.
+//!
+//! `run_capped` sends the calls again under a daily spend limit (`capped`): the answers fund
+//! or refuse them, the legs last no longer than they were funded for, and the check holds every
+//! user's settled spend to the exact sum of their legs' prices and to the limit.
 
+pub mod capped;
 mod check;
 mod plan;
 mod run;
 
+pub use capped::{run_capped, CappedCheck};
 pub use check::{check, check_ledger, Check, LedgerCheck};
 pub use plan::{synthesize, ExpectedLeg, Plan, PlannedCall, Rng};
 pub use run::{run, Report};

@@ -8,6 +8,7 @@ use voice_core::answer::{
     AnswerSettings, DEFAULT_GREETING, DEFAULT_MAX_CALL_SECONDS, DEFAULT_RING_TIMEOUT_SECONDS,
     MAX_TALK_CHARS,
 };
+use voice_core::budget::BudgetSettings;
 use voice_core::phone::E164;
 use voice_core::policy::{parse_prefixes, Allowed, DEFAULT_BLOCKED};
 use voice_core::signature::Verifier;
@@ -28,6 +29,10 @@ pub const ANSWER_ENV: &[&str] = &[
     "MAX_CALLS_PER_USER_PER_DAY",
     "MAX_SPEND_PER_USER_PER_DAY",
     "LIMITS_FAIL_OPEN",
+    "RATE_TABLE",
+    "DEFAULT_RATE_PER_MINUTE",
+    "MIN_CALL_SECONDS",
+    "BILLING_INCREMENT_SECONDS",
 ];
 /// Everything the answer webhook works with.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,6 +47,8 @@ pub struct AnswerConfig {
     /// `None`: no ledger and no limits, and no AWS client at all.
     pub table_name: Option<String>,
     pub limits: Limits,
+    /// How a spend limit is held during calls: rates, the minimum call, the increment.
+    pub budget: BudgetSettings,
     /// When the ledger cannot be reached: connect anyway (`LIMITS_FAIL_OPEN=true`) or refuse
     /// with "please try again later" (the default).
     pub limits_fail_open: bool,
@@ -84,12 +91,14 @@ impl AnswerConfig {
         };
         let table_name = value(env, "TABLE_NAME");
         let (limits, limits_fail_open) = limits(env, table_name.as_deref())?;
+        let budget = super::limits::budget(env, settings.max_call_seconds)?;
         Ok(Self {
             settings,
             signature: verifier(env)?,
             metrics: metrics(env)?,
             table_name,
             limits,
+            budget,
             limits_fail_open,
         })
     }
@@ -292,6 +301,49 @@ mod tests {
         match answer_env(&[number, ("MAX_CALLS_PER_USER_PER_DAY", "5")]) {
             Err(ConfigError::Missing(name, _)) => assert_eq!(name, "TABLE_NAME"),
             other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn reservations_default_to_whole_minutes_and_malformed_settings_stop_the_function() {
+        let number = ("VONAGE_NUMBER", "447700900001");
+        let cfg = answer_env(&[number]).unwrap();
+        assert_eq!(cfg.budget, BudgetSettings::default());
+        assert_eq!(
+            (
+                cfg.budget.min_call_seconds,
+                cfg.budget.billing_increment_seconds
+            ),
+            (60, 60)
+        );
+        let cfg = answer_env(&[
+            number,
+            ("RATE_TABLE", "44:0.0230, 447:0.06"),
+            ("DEFAULT_RATE_PER_MINUTE", "0.05"),
+            ("MIN_CALL_SECONDS", "30"),
+            ("BILLING_INCREMENT_SECONDS", "6"),
+        ])
+        .unwrap();
+        assert!(cfg.budget.rates.rate_for("447700900000").is_some());
+        assert!(cfg.budget.default_rate.is_some());
+        assert_eq!(cfg.budget.min_call_seconds, 30);
+        assert_eq!(cfg.budget.billing_increment_seconds, 6);
+        // A short MAX_CALL_SECONDS bounds the defaults instead of refusing every call.
+        let short = answer_env(&[number, ("MAX_CALL_SECONDS", "30")]).unwrap();
+        assert_eq!(short.budget.min_call_seconds, 30);
+        for (name, value) in [
+            ("RATE_TABLE", "44"),
+            ("RATE_TABLE", "44:free"),
+            ("DEFAULT_RATE_PER_MINUTE", "-0.01"),
+            ("DEFAULT_RATE_PER_MINUTE", "cheap"),
+            ("MIN_CALL_SECONDS", "0"),
+            ("MIN_CALL_SECONDS", "3601"),
+            ("BILLING_INCREMENT_SECONDS", "3601"),
+        ] {
+            match answer_env(&[number, (name, value)]) {
+                Err(ConfigError::Invalid { name: named, .. }) => assert_eq!(named, name, "{value}"),
+                other => panic!("{name}={value}: {other:?}"),
+            }
         }
     }
 

@@ -7,10 +7,12 @@ use super::{
 };
 use crate::config::AnswerConfig;
 use crate::error::Error;
-use crate::metrics::Emf;
-use crate::usecase::answer::{answer_call, CallLedger};
+use crate::metrics::{Emf, Unit};
+use crate::usecase::answer::{answer_call, Answered, CallLedger};
 use lambda_http::{http::StatusCode, Body, Request, Response};
-use voice_core::answer::{Answer, Decision};
+use voice_core::answer::Decision;
+use voice_core::budget::percent_of;
+use voice_core::decimal::Decimal;
 use voice_core::privacy::redact;
 use voice_core::time::Timestamp;
 
@@ -30,12 +32,12 @@ pub async fn handle_answer<L: CallLedger>(
     }
     .await;
     if let Some(sink) = &cfg.metrics {
-        sink.emit(&metrics(&result));
+        sink.emit(&metrics(cfg, &result));
     }
     Ok(match result {
-        Ok(answer) => {
-            log_answer(&answer);
-            json_response(StatusCode::OK, &answer.ncco)
+        Ok(answered) => {
+            log_answer(&answered);
+            json_response(StatusCode::OK, &answered.answer.ncco)
         }
         Err(e) => {
             let error = redact(&e.to_string());
@@ -46,16 +48,24 @@ pub async fn handle_answer<L: CallLedger>(
     })
 }
 
-/// `Answers` by decision and refusal reason, or `WebhookErrors` by kind.
-pub fn metrics(result: &Result<Answer, Error>) -> Emf {
+/// `Answers` by decision and refusal reason, or `WebhookErrors` by kind; for a call funded
+/// under a spend limit, `Reservations` (by where the rate came from), `ReservationsExpired`
+/// (holds it found expired and dropped) and `SpendOfLimit` (the user's spend and holds, as a
+/// percentage of the limit: its `Maximum` is the user closest to it).
+pub fn metrics(cfg: &AnswerConfig, result: &Result<Answered, Error>) -> Emf {
     let emf = Emf::new("answer");
     match result {
-        Ok(answer) => {
+        Ok(Answered {
+            answer,
+            funded,
+            rate_source,
+        }) => {
             let reason = match &answer.decision {
                 Decision::Refuse(refusal) => refusal.code(),
                 _ => "none",
             };
-            emf.dimension("Decision", answer.decision.label())
+            let mut emf = emf
+                .dimension("Decision", answer.decision.label())
                 .dimension("Reason", reason)
                 .count(
                     &[
@@ -64,7 +74,29 @@ pub fn metrics(result: &Result<Answer, Error>) -> Emf {
                     ],
                     "Answers",
                     1,
-                )
+                );
+            if let (Some(funded), Some(limit)) = (funded, &cfg.limits.max_spend) {
+                let percent = percent_of(funded.committed, limit).to_string();
+                emf = emf
+                    .dimension("RateSource", rate_source.map_or("none", |s| s.code()))
+                    .count(
+                        &[&["Function"], &["Function", "RateSource"]],
+                        "Reservations",
+                        1,
+                    )
+                    .count(
+                        &[&["Function"]],
+                        "ReservationsExpired",
+                        funded.expired as u64,
+                    )
+                    .decimal(
+                        &[&["Function"]],
+                        "SpendOfLimit",
+                        Unit::Percent,
+                        &Decimal::parse(&percent).unwrap_or_else(Decimal::zero),
+                    );
+            }
+            emf
         }
         Err(e) => error_metrics(emf, e),
     }
@@ -72,7 +104,8 @@ pub fn metrics(result: &Result<Answer, Error>) -> Emf {
 
 /// One line per call, numbers masked, users pseudonymous:
 /// `VOICE ANSWER user:ff8d9819fc0e -> ********0000: connect-phone`.
-fn log_answer(answer: &Answer) {
+fn log_answer(answered: &Answered) {
+    let answer = &answered.answer;
     let (caller, destination) = (answer.caller(), answer.destination());
     let call_uuid = answer.request.uuid.as_deref().unwrap_or("");
     let conversation_uuid = answer.request.conversation_uuid.as_deref().unwrap_or("");
@@ -83,13 +116,23 @@ fn log_answer(answer: &Answer) {
             reason_code = reason.code(),
             "VOICE ANSWER {caller} -> {destination}: refused ({reason})"
         ),
-        _ => tracing::info!(
-            call_uuid,
-            conversation_uuid,
-            caller,
-            destination,
-            decision,
-            "VOICE ANSWER {caller} -> {destination}: {decision}"
-        ),
+        _ => match &answered.funded {
+            Some(funded) => {
+                let (limit, held) = (funded.seconds, funded.held.to_decimal());
+                let held = held.as_str();
+                tracing::info!(
+                    call_uuid, conversation_uuid, caller, destination, decision, limit, held,
+                    "VOICE ANSWER {caller} -> {destination}: {decision} for up to {limit}s (holds {held})"
+                )
+            }
+            None => tracing::info!(
+                call_uuid,
+                conversation_uuid,
+                caller,
+                destination,
+                decision,
+                "VOICE ANSWER {caller} -> {destination}: {decision}"
+            ),
+        },
     }
 }

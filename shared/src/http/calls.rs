@@ -13,6 +13,7 @@ use lambda_http::{
 };
 use serde::Serialize;
 use serde_json::Value;
+use voice_core::decimal::{Amount, Decimal};
 use voice_core::privacy::{pseudonym, redact};
 use voice_core::time::Timestamp;
 use voice_core::usage::CallRecord;
@@ -108,8 +109,10 @@ pub struct TodayView<'a> {
     pub day: &'a str,
     /// Calls connected today.
     pub calls: u64,
-    pub seconds: &'a str,
-    pub spend: &'a str,
+    pub seconds: String,
+    pub spend: String,
+    /// What calls under way hold of the spend limit until they end.
+    pub held: String,
     /// The daily limits; `null` where there is none.
     pub max_calls: Option<u32>,
     pub max_spend: Option<&'a str>,
@@ -128,8 +131,9 @@ impl<'a> Page<'a> {
             today: TodayView {
                 day: &today.day,
                 calls: today.totals.calls.parse().unwrap_or(0),
-                seconds: &today.totals.seconds,
-                spend: &today.totals.spend,
+                seconds: canonical(&today.totals.seconds),
+                spend: canonical(&today.totals.spend),
+                held: canonical(&today.totals.held),
                 max_calls: today.limits.max_calls,
                 max_spend: today.limits.max_spend.as_ref().map(|d| d.as_str()),
                 calls_left: today.calls_left,
@@ -152,6 +156,16 @@ impl<'a> Call<'a> {
             ended_at: record.ended_at.as_deref(),
         }
     }
+}
+
+/// A sum as the table returns it (`0.0`, `1.50`), written the one way (`0`, `1.5`).
+fn canonical(number: &str) -> String {
+    Decimal::parse(number)
+        .and_then(|d| Amount::of(&d))
+        .map_or_else(
+            || number.to_string(),
+            |a| a.to_decimal().as_str().to_string(),
+        )
 }
 
 /// `Histories` served, or `WebhookErrors` by kind.

@@ -120,6 +120,9 @@ pub fn metrics(event: &CallEvent, recording: &Recording) -> Emf {
     match &recording.ledgered {
         Err(e) => error_metrics(emf, &Error::Unavailable(e.to_string())),
         Ok(LedgerOutcome::Unowned) => emf.count(&[&["Function"]], "UnownedLegs", 1),
+        Ok(LedgerOutcome::Settled(settled)) if settled.released() => {
+            emf.count(&[&["Function"]], "ReservationsReleased", 1)
+        }
         Ok(_) => emf,
     }
 }

@@ -56,6 +56,15 @@ pub fn charged_sk(leg: &str) -> String {
     format!("CHARGED#{leg}")
 }
 
+/// Partition of the highest price per minute completed legs to a country calling code
+/// carried: what the answer prices a destination by when `RATE_TABLE` has no entry for it.
+pub fn rate_pk(country_code: &str) -> String {
+    format!("RATE#{country_code}")
+}
+
+/// Sort key of a learned rate.
+pub const RATE_SK: &str = "RATE";
+
 /// Partition of the events that name neither a conversation nor a leg (a `notify` payload is
 /// whatever the NCCO's author chose): one place to find them, with one Query.
 pub const NO_CALL_PK: &str = "NOCALL";

@@ -19,9 +19,11 @@
 //! was not placed by an app user through this answer webhook.
 
 use super::dynamo::{s, transact, unavailable, Item};
-use super::keys::{charged_sk, day_sk, log_sk, owner_pk, user_pk, LOG_PREFIX, OWNER_SK, PK, SK};
+use super::items::{
+    already, call_items, n, owner_of, release_clause, CALLS, SECONDS, SPEND, VERSION,
+};
+use super::keys::{charged_sk, day_sk, log_sk, owner_pk, user_pk, OWNER_SK, PK, SK};
 use crate::usecase::answer::CallLedger;
-use crate::usecase::calls::{CallLog, CallPage};
 use crate::usecase::event::LegLedger;
 use crate::usecase::ports::StoreError;
 use aws_sdk_dynamodb::{
@@ -29,76 +31,18 @@ use aws_sdk_dynamodb::{
     Client,
 };
 use std::collections::HashMap;
-use voice_core::decimal::Decimal;
+use voice_core::decimal::{Amount, Decimal};
+use voice_core::phone::E164;
 use voice_core::time::Timestamp;
 use voice_core::usage::{
-    CallOwner, CallRecord, Counted, DayTotals, LegEnd, Limits, NewCall, RefusedCall, Settled,
-    Settlement,
+    CallOwner, Counted, LegEnd, Limits, NewCall, RefusedCall, Settled, Settlement,
 };
-
-/// Day attributes.
-pub const CALLS: &str = "calls";
-pub const SECONDS: &str = "seconds";
-pub const SPEND: &str = "spend";
-
-/// A call's owner from its owner item.
-fn owner_of(item: &Item) -> Result<CallOwner, StoreError> {
-    let text = |name: &str| match item.get(name) {
-        Some(AttributeValue::S(v)) => Ok(v.clone()),
-        _ => Err(StoreError::Malformed {
-            pk: text_of(item, PK),
-            sk: text_of(item, SK),
-            reason: format!("no `{name}`"),
-        }),
-    };
-    Ok(CallOwner {
-        user: text("user")?,
-        day: text("day")?,
-        answered_at: text("answered_at")?,
-        log_sk: text("log_sk")?,
-        refused: match item.get("refused") {
-            Some(AttributeValue::S(reason)) => Some(reason.clone()),
-            _ => None,
-        },
-    })
-}
-
-/// A call-log entry as the table holds it.
-fn record_of(item: &Item) -> CallRecord {
-    let text = |name: &str| match item.get(name) {
-        Some(AttributeValue::S(v)) | Some(AttributeValue::N(v)) => Some(v.clone()),
-        _ => None,
-    };
-    CallRecord {
-        conversation_uuid: text("conversation_uuid").unwrap_or_default(),
-        to: text("to").unwrap_or_default(),
-        answered_at: text("answered_at").unwrap_or_default(),
-        leg: text("leg"),
-        outcome: text("outcome"),
-        reason: text("reason"),
-        duration: text("duration"),
-        price: text("price"),
-        ended_at: text("ended_at").filter(|at| !at.is_empty()),
-    }
-}
-
-/// A string attribute's text, or `""`.
-fn text_of(item: &Item, name: &str) -> String {
-    match item.get(name) {
-        Some(AttributeValue::S(v)) => v.clone(),
-        _ => String::new(),
-    }
-}
-
-fn n(value: &Decimal) -> AttributeValue {
-    AttributeValue::N(value.as_str().to_string())
-}
 
 /// The ledger's items in the calls table.
 #[derive(Clone, Debug)]
 pub struct Ledger {
-    client: Client,
-    table: String,
+    pub(super) client: Client,
+    pub(super) table: String,
 }
 
 impl Ledger {
@@ -117,7 +61,11 @@ impl Ledger {
         &self.table
     }
 
-    fn put(&self, item: Item, condition: Option<&str>) -> Result<TransactWriteItem, StoreError> {
+    pub(super) fn put(
+        &self,
+        item: Item,
+        condition: Option<&str>,
+    ) -> Result<TransactWriteItem, StoreError> {
         let mut put = Put::builder().table_name(&self.table).set_item(Some(item));
         if let Some(condition) = condition {
             put = put
@@ -133,7 +81,7 @@ impl Ledger {
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
-    fn update(
+    pub(super) fn update(
         &self,
         pk: String,
         sk: String,
@@ -159,28 +107,17 @@ impl Ledger {
 impl CallLedger for Ledger {
     /// Counts a call for its user unless the day's limits are reached; with it, the owner
     /// item the event webhook finds the user by and the call's log entry. One transaction.
+    /// A priced call (a spend limit applies) is counted with its reservation (`budget`).
     async fn count_call(&self, call: &NewCall, limits: &Limits) -> Result<Counted, StoreError> {
-        let at = call.answered_at.as_str();
-        let log = log_sk(at, &call.call_id);
-        let owner = HashMap::from([
-            (PK.to_string(), s(&owner_pk(&call.call_id))),
-            (SK.to_string(), s(OWNER_SK)),
-            ("user".to_string(), s(&call.user)),
-            ("day".to_string(), s(call.day())),
-            ("answered_at".to_string(), s(at)),
-            ("to".to_string(), s(&call.to)),
-            ("log_sk".to_string(), s(&log)),
-        ]);
-        let entry = HashMap::from([
-            (PK.to_string(), s(&user_pk(&call.user))),
-            (SK.to_string(), s(&log)),
-            ("conversation_uuid".to_string(), s(&call.call_id)),
-            ("to".to_string(), s(&call.to)),
-            ("answered_at".to_string(), s(at)),
-            ("day".to_string(), s(call.day())),
-        ]);
+        if let (Some(priced), Some(_)) = (&call.priced, &limits.max_spend) {
+            return self.count_priced(call, limits, priced).await;
+        }
+        let (owner, entry) = call_items(call);
         let mut condition = Vec::new();
-        let mut names = HashMap::from([("#calls".to_string(), CALLS.to_string())]);
+        let mut names = HashMap::from([
+            ("#calls".to_string(), CALLS.to_string()),
+            ("#v".to_string(), VERSION.to_string()),
+        ]);
         let mut values = HashMap::from([(":one".to_string(), AttributeValue::N("1".into()))]);
         if let Some(max) = limits.max_calls {
             condition.push("(attribute_not_exists(#calls) OR #calls < :max_calls)");
@@ -197,21 +134,23 @@ impl CallLedger for Ledger {
             self.update(
                 user_pk(&call.user),
                 day_sk(call.day()),
-                "ADD #calls :one",
+                "ADD #calls :one, #v :one",
                 (!condition.is_empty()).then(|| condition.join(" AND ")),
                 names,
                 values,
             )?,
         ];
         Ok(match transact(&self.client, items).await? {
-            Ok(()) => Counted::New,
-            Err(cancelled) if cancelled.condition_failed(0) => match cancelled.item(0) {
-                Some(owner) if text_of(owner, "user") != call.user => Counted::OtherUser,
-                Some(owner) if owner.contains_key("refused") => Counted::Refused,
-                _ => Counted::Again,
-            },
+            Ok(()) => Counted::New(None),
+            Err(cancelled) if cancelled.condition_failed(0) => {
+                already(cancelled.item(0), &call.user)
+            }
             Err(_) => Counted::OverLimit,
         })
+    }
+
+    async fn learned_rate(&self, country_code: &str) -> Result<Option<Amount>, StoreError> {
+        self.learned(country_code).await
     }
 
     /// Keeps a refused call in its user's call log, with why; once per conversation (its
@@ -269,12 +208,54 @@ impl LegLedger for Ledger {
 
     /// Settles a leg of `owner`'s call: a completed leg's duration and price are added to the
     /// day, once, and the call's log entry gets them with its outcome; a leg that never
-    /// connected leaves its outcome in the log entry.
+    /// connected leaves its outcome in the log entry. Either releases the call's reservation,
+    /// once; a completed leg's rate teaches its destination's country code.
     async fn settle(
         &self,
         owner: &CallOwner,
         settlement: &Settlement,
     ) -> Result<Settled, StoreError> {
+        let hold = owner.held.filter(|held| *held > Amount::ZERO);
+        let LegEnd::Completed { seconds, price } = &settlement.end else {
+            let released = match hold {
+                Some(held) => {
+                    self.release(&owner.user, &owner.day, &settlement.conversation_uuid, held)
+                        .await?
+                }
+                None => false,
+            };
+            self.note(owner, settlement).await?;
+            return Ok(Settled::Noted { released });
+        };
+        let mut settled = self.charge(owner, settlement, seconds, price, hold).await?;
+        if settled.is_none() && hold.is_some() {
+            // Its hold expired and was dropped, or a not-connected event released it: charge
+            // the price alone.
+            settled = self.charge(owner, settlement, seconds, price, None).await?;
+        }
+        let settled = settled.unwrap_or(Settled::AlreadyCharged);
+        if let (Settled::Charged { .. }, Some(rate)) = (settled, &settlement.rate) {
+            let country = owner.to.as_deref().and_then(|to| E164::parse(to).ok());
+            if let Some(country) = country.filter(|_| !rate.is_zero() && !rate.is_negative()) {
+                self.learn_rate(country.country_code(), rate).await?;
+            }
+        }
+        Ok(settled)
+    }
+}
+
+impl Ledger {
+    /// One transaction: the leg's guard, the day's `ADD seconds, spend` (and the release of
+    /// `hold`, on the condition that it is still held), the log entry. `None` when only the
+    /// hold's condition failed.
+    async fn charge(
+        &self,
+        owner: &CallOwner,
+        settlement: &Settlement,
+        seconds: &Decimal,
+        price: &Decimal,
+        hold: Option<Amount>,
+    ) -> Result<Option<Settled>, StoreError> {
         let ended_at = settlement.at.as_ref().map_or("", Timestamp::as_str);
         let names = |pairs: &[(&str, &str)]| -> HashMap<String, String> {
             pairs
@@ -282,146 +263,87 @@ impl LegLedger for Ledger {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect()
         };
-        match &settlement.end {
-            LegEnd::Completed { seconds, price } => {
-                let guard = HashMap::from([
-                    (PK.to_string(), s(&owner_pk(&settlement.conversation_uuid))),
-                    (SK.to_string(), s(&charged_sk(&settlement.leg))),
-                    ("user".to_string(), s(&owner.user)),
-                    ("ended_at".to_string(), s(ended_at)),
-                ]);
-                let day = self.update(
-                    user_pk(&owner.user),
-                    day_sk(&owner.day),
-                    "ADD #seconds :seconds, #spend :spend",
-                    None,
-                    names(&[("#seconds", SECONDS), ("#spend", SPEND)]),
-                    HashMap::from([
-                        (":seconds".to_string(), n(seconds)),
-                        (":spend".to_string(), n(price)),
-                    ]),
-                )?;
-                // A not-connected status the leg reported says more than "unanswered".
-                let entry = self.update(
-                    user_pk(&owner.user),
-                    owner.log_sk.clone(),
-                    "SET #leg = :leg, #duration = :seconds, #price = :price, #ended = :ended, \
-                     #outcome = if_not_exists(#outcome, :outcome)",
-                    None,
-                    names(&[
-                        ("#leg", "leg"),
-                        ("#duration", "duration"),
-                        ("#price", "price"),
-                        ("#ended", "ended_at"),
-                        ("#outcome", "outcome"),
-                    ]),
-                    HashMap::from([
-                        (":leg".to_string(), s(&settlement.leg)),
-                        (":seconds".to_string(), n(seconds)),
-                        (":price".to_string(), n(price)),
-                        (":ended".to_string(), s(ended_at)),
-                        (":outcome".to_string(), s(settlement.outcome())),
-                    ]),
-                )?;
-                let items = vec![
-                    self.put(guard, Some("attribute_not_exists(#pk)"))?,
-                    day,
-                    entry,
-                ];
-                Ok(match transact(&self.client, items).await? {
-                    Ok(()) => Settled::Charged,
-                    Err(_) => Settled::AlreadyCharged,
-                })
-            }
-            LegEnd::NotConnected(status) => {
-                self.client
-                    .update_item()
-                    .table_name(&self.table)
-                    .key(PK, s(&user_pk(&owner.user)))
-                    .key(SK, s(&owner.log_sk))
-                    .update_expression("SET #leg = :leg, #outcome = :outcome")
-                    .expression_attribute_names("#leg", "leg")
-                    .expression_attribute_names("#outcome", "outcome")
-                    .expression_attribute_values(":leg", s(&settlement.leg))
-                    .expression_attribute_values(":outcome", s(status.as_str()))
-                    .send()
-                    .await
-                    .map_err(unavailable)?;
-                Ok(Settled::Noted)
-            }
+        let guard = HashMap::from([
+            (PK.to_string(), s(&owner_pk(&settlement.conversation_uuid))),
+            (SK.to_string(), s(&charged_sk(&settlement.leg))),
+            ("user".to_string(), s(&owner.user)),
+            ("ended_at".to_string(), s(ended_at)),
+        ]);
+        let mut expression = "ADD #seconds :seconds, #spend :spend, #v :one".to_string();
+        let mut day_names = names(&[("#seconds", SECONDS), ("#spend", SPEND), ("#v", VERSION)]);
+        let mut day_values = HashMap::from([
+            (":seconds".to_string(), n(seconds)),
+            (":spend".to_string(), n(price)),
+            (":one".to_string(), AttributeValue::N("1".into())),
+        ]);
+        let mut condition = None;
+        if let Some(held) = hold {
+            let (release, held_condition, more_names, more_values) =
+                release_clause(&settlement.conversation_uuid, held);
+            expression = format!("{expression}, {release}");
+            condition = Some(held_condition);
+            day_names.extend(more_names);
+            day_values.extend(more_values);
         }
-    }
-}
-
-impl CallLog for Ledger {
-    /// Up to `limit` of the user's calls, newest first, after the call-log key `after`: one
-    /// Query of their partition, read backwards. It asks for one call more than the page holds,
-    /// so `next` is given only when another call follows (never a last, empty page).
-    async fn page(
-        &self,
-        user: &str,
-        limit: u32,
-        after: Option<&str>,
-    ) -> Result<CallPage, StoreError> {
-        let start = after.map(|sk| {
-            HashMap::from([(PK.to_string(), s(&user_pk(user))), (SK.to_string(), s(sk))])
-        });
-        let page = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("#pk = :pk AND begins_with(#sk, :log)")
-            .expression_attribute_names("#pk", PK)
-            .expression_attribute_names("#sk", SK)
-            .expression_attribute_values(":pk", s(&user_pk(user)))
-            .expression_attribute_values(":log", s(LOG_PREFIX))
-            .scan_index_forward(false)
-            .consistent_read(true)
-            .limit(i32::try_from(limit.saturating_add(1)).unwrap_or(i32::MAX))
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        let items = page.items();
-        let shown = items
-            .len()
-            .min(usize::try_from(limit).unwrap_or(usize::MAX));
-        let next = (items.len() > shown)
-            .then(|| {
-                items
-                    .get(shown.checked_sub(1)?)?
-                    .get(SK)?
-                    .as_s()
-                    .ok()
-                    .cloned()
-            })
-            .flatten();
-        Ok(CallPage {
-            calls: items.iter().take(shown).map(record_of).collect(),
-            next,
+        let day = self.update(
+            user_pk(&owner.user),
+            day_sk(&owner.day),
+            &expression,
+            condition,
+            day_names,
+            day_values,
+        )?;
+        // A not-connected status the leg reported says more than "unanswered".
+        let entry = self.update(
+            user_pk(&owner.user),
+            owner.log_sk.clone(),
+            "SET #leg = :leg, #duration = :seconds, #price = :price, #ended = :ended, \
+             #outcome = if_not_exists(#outcome, :outcome)",
+            None,
+            names(&[
+                ("#leg", "leg"),
+                ("#duration", "duration"),
+                ("#price", "price"),
+                ("#ended", "ended_at"),
+                ("#outcome", "outcome"),
+            ]),
+            HashMap::from([
+                (":leg".to_string(), s(&settlement.leg)),
+                (":seconds".to_string(), n(seconds)),
+                (":price".to_string(), n(price)),
+                (":ended".to_string(), s(ended_at)),
+                (":outcome".to_string(), s(settlement.outcome())),
+            ]),
+        )?;
+        let items = vec![
+            self.put(guard, Some("attribute_not_exists(#pk)"))?,
+            day,
+            entry,
+        ];
+        Ok(match transact(&self.client, items).await? {
+            Ok(()) => Some(Settled::Charged {
+                released: hold.is_some(),
+            }),
+            Err(cancelled) if cancelled.condition_failed(0) => Some(Settled::AlreadyCharged),
+            Err(_) => None,
         })
     }
 
-    /// The user's totals on `day` (`yyyy-mm-dd`), read consistently.
-    async fn day(&self, user: &str, day: &str) -> Result<Option<DayTotals>, StoreError> {
-        let out = self
-            .client
-            .get_item()
+    /// A leg that never connected: its status is the call's outcome in the log entry.
+    async fn note(&self, owner: &CallOwner, settlement: &Settlement) -> Result<(), StoreError> {
+        self.client
+            .update_item()
             .table_name(&self.table)
-            .key(PK, s(&user_pk(user)))
-            .key(SK, s(&day_sk(day)))
-            .consistent_read(true)
+            .key(PK, s(&user_pk(&owner.user)))
+            .key(SK, s(&owner.log_sk))
+            .update_expression("SET #leg = :leg, #outcome = :outcome")
+            .expression_attribute_names("#leg", "leg")
+            .expression_attribute_names("#outcome", "outcome")
+            .expression_attribute_values(":leg", s(&settlement.leg))
+            .expression_attribute_values(":outcome", s(settlement.outcome()))
             .send()
             .await
             .map_err(unavailable)?;
-        let number = |item: &Item, name: &str| match item.get(name) {
-            Some(AttributeValue::N(n)) => n.clone(),
-            _ => "0".into(),
-        };
-        Ok(out.item.map(|item| DayTotals {
-            calls: number(&item, CALLS),
-            seconds: number(&item, SECONDS),
-            spend: number(&item, SPEND),
-        }))
+        Ok(())
     }
 }

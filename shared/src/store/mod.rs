@@ -1,6 +1,7 @@
 //! The DynamoDB table, by concept: where items live (`keys`), what one event writes and under
 //! which conditions (`rules`), the event webhook's record operation (`events`), the per-user
-//! ledger and call log (`ledger`), app users' profiles (`profiles`), and the calls they all
+//! ledger (`ledger`, with the reservations of spend caps in `budget`), its call log read back
+//! (`history`), app users' profiles (`profiles`), and the calls they all
 //! share (`dynamo`). The read and admin side (`admin`: create the table, read a conversation
 //! back) is for tools and tests; the functions do not enable it.
 //!
@@ -9,8 +10,11 @@
 
 #[cfg(feature = "admin")]
 pub mod admin;
+pub mod budget;
 pub mod dynamo;
 pub mod events;
+pub mod history;
+pub mod items;
 pub mod keys;
 pub mod ledger;
 #[cfg(feature = "token")]

@@ -10,6 +10,7 @@
 //! - `local_store` and friends (with `admin`): a fresh table in DynamoDB Local.
 
 mod fixtures;
+mod ledger;
 mod memory;
 mod requests;
 #[cfg(feature = "admin")]
@@ -17,6 +18,7 @@ mod store;
 mod vars;
 
 pub use fixtures::*;
+pub use ledger::*;
 pub use memory::*;
 pub use requests::*;
 #[cfg(feature = "admin")]

@@ -1,20 +1,25 @@
 //! answer-fn's use case: Vonage's answer request → the decision (`voice_core::answer`) → the
 //! call counted in its user's ledger, which may overrule the decision (over a limit, or the
-//! ledger unusable) → the NCCO; and a refused app call kept in its user's call log.
+//! ledger unusable) → the NCCO; and a refused app call kept in its user's call log. Under a
+//! spend limit the call is priced first and counted with a reservation that funds it
+//! (`voice_core::budget`): the connect's `limit` is the seconds it funds.
 
 use super::ports::StoreError;
 use crate::config::AnswerConfig;
 use std::future::Future;
 use voice_core::answer::{answer, Answer, Decision, Refusal};
+use voice_core::budget::{Priced, RateSource};
+use voice_core::decimal::Amount;
 use voice_core::params::{InvalidInput, Params};
+use voice_core::phone::E164;
 use voice_core::privacy::{pseudonym, redact};
 use voice_core::time::Timestamp;
-use voice_core::usage::{Counted, Limits, NewCall, RefusedCall};
+use voice_core::usage::{Counted, Funded, Limits, NewCall, RefusedCall};
 
 /// What the answer webhook needs of the ledger.
 pub trait CallLedger {
     /// Counts `call` for its user unless the day's limits are reached, exactly once however
-    /// often the same call is asked for.
+    /// often the same call is asked for; a priced call with the reservation that funds it.
     fn count_call(
         &self,
         call: &NewCall,
@@ -26,6 +31,22 @@ pub trait CallLedger {
         &self,
         call: &RefusedCall,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The highest price per minute completed legs to `country_code` carried, if any.
+    fn learned_rate(
+        &self,
+        country_code: &str,
+    ) -> impl Future<Output = Result<Option<Amount>, StoreError>> + Send;
+}
+
+/// One answered request: the answer, and how its call was funded when a spend limit applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answered {
+    pub answer: Answer,
+    /// The reservation a new call was counted with.
+    pub funded: Option<Funded>,
+    /// Where its rate came from.
+    pub rate_source: Option<RateSource>,
 }
 
 /// Answers one answer request. Only an app user's call to a phone is counted (when there is a
@@ -33,22 +54,27 @@ pub trait CallLedger {
 /// (unreachable, timing out, throttling) the call is refused too, unless `LIMITS_FAIL_OPEN`
 /// connects it uncounted; when DynamoDB refuses the write for good (a missing table,
 /// permissions), it is refused whatever `LIMITS_FAIL_OPEN` says. An app user's call refused by
-/// the destination policy or the limit is kept in their call log, with why.
+/// the destination policy or a limit is kept in their call log, with why.
 pub async fn answer_call<L: CallLedger>(
     cfg: &AnswerConfig,
     ledger: Option<&L>,
     params: &Params,
     now: Timestamp,
-) -> Result<Answer, InvalidInput> {
+) -> Result<Answered, InvalidInput> {
     let answer = answer(&cfg.settings, params)?;
+    let mut answered = Answered {
+        answer,
+        funded: None,
+        rate_source: None,
+    };
     let Some(ledger) = ledger else {
-        return Ok(answer);
+        return Ok(answered);
     };
-    let (answer, record) = match NewCall::of(&answer, now.clone()) {
-        Some(call) => count(cfg, ledger, answer, &call).await,
-        None => (answer, true),
+    let record = match NewCall::of(&answered.answer, now.clone()) {
+        Some(call) => count(cfg, ledger, &mut answered, call).await,
+        None => true,
     };
-    let refused = RefusedCall::of(&answer, now).filter(|_| record);
+    let refused = RefusedCall::of(&answered.answer, now).filter(|_| record);
     if let Some(refused) = refused {
         if let Err(e) = ledger.record_refusal(&refused).await {
             let (user, error) = (pseudonym(&refused.user), redact(&e.to_string()));
@@ -59,41 +85,91 @@ pub async fn answer_call<L: CallLedger>(
             );
         }
     }
-    Ok(answer)
+    Ok(answered)
 }
 
-/// The call counted in its user's ledger, or the answer overruled; and whether a refusal it
-/// ends in is still to be recorded (not when it was recorded before).
+/// How a call to `call.to` is priced under the spend limit: `RATE_TABLE`, else the rate
+/// completed legs taught, else `DEFAULT_RATE_PER_MINUTE`. `Ok(None)`: nothing prices it.
+async fn price<L: CallLedger>(
+    cfg: &AnswerConfig,
+    ledger: &L,
+    call: &NewCall,
+) -> Result<Option<Priced>, StoreError> {
+    let settings = &cfg.settings;
+    let bounds = (settings.max_call_seconds, settings.ring_timeout_seconds);
+    let learned = match cfg.budget.rates.rate_for(&call.to) {
+        Some(_) => None,
+        None => match E164::parse(&call.to) {
+            Ok(number) => ledger.learned_rate(number.country_code()).await?,
+            Err(_) => None,
+        },
+    };
+    Ok(cfg.budget.price(&call.to, learned, bounds.0, bounds.1))
+}
+
+/// The call counted in its user's ledger (priced first under a spend limit), or the answer
+/// overruled; whether a refusal it ends in is still to be recorded (not when it was before).
 async fn count<L: CallLedger>(
     cfg: &AnswerConfig,
     ledger: &L,
-    answer: Answer,
-    call: &NewCall,
-) -> (Answer, bool) {
+    answered: &mut Answered,
+    mut call: NewCall,
+) -> bool {
     let user = pseudonym(&call.user);
+    let refuse = |answered: &mut Answered, refusal| {
+        answered.answer = answered
+            .answer
+            .clone()
+            .overruled(&cfg.settings, Decision::Refuse(refusal));
+    };
+    let counted = async {
+        if cfg.limits.max_spend.is_some() {
+            call.priced = price(cfg, ledger, &call).await?;
+            if call.priced.is_none() {
+                return Ok(None);
+            }
+        }
+        answered.rate_source = call.priced.as_ref().map(|p| p.source);
+        ledger.count_call(&call, &cfg.limits).await.map(Some)
+    }
+    .await;
     let call_id = call.call_id.as_str();
-    let refuse =
-        |answer: Answer, refusal| answer.overruled(&cfg.settings, Decision::Refuse(refusal));
-    let answer = match ledger.count_call(call, &cfg.limits).await {
-        Ok(Counted::New) => answer,
-        Ok(Counted::Again) => {
+    match counted {
+        Ok(None) => refuse(answered, Refusal::NoRate),
+        Ok(Some(Counted::New(funded))) => {
+            if let Some(funded) = funded {
+                answered.answer = answered.answer.clone().limited(funded.seconds);
+            }
+            answered.funded = funded;
+        }
+        Ok(Some(Counted::Again(seconds))) => {
             tracing::info!(
                 user,
                 call_id,
                 "VOICE ANSWER redelivered: the call was counted already"
             );
-            answer
+            if let Some(seconds) = seconds {
+                answered.answer = answered.answer.clone().limited(seconds);
+            }
         }
-        Ok(Counted::OverLimit) => refuse(answer, Refusal::Limit),
+        Ok(Some(Counted::OverLimit)) => refuse(answered, Refusal::Limit),
+        Ok(Some(Counted::OverBudget)) => refuse(answered, Refusal::Budget),
         // Refused before and kept so: the same answer again, nothing more to record.
-        Ok(Counted::Refused) => return (refuse(answer, Refusal::Limit), false),
-        Ok(Counted::OtherUser) => {
+        Ok(Some(Counted::Refused(reason))) => {
+            let refusal = match reason.as_str() {
+                "budget" => Refusal::Budget,
+                _ => Refusal::Limit,
+            };
+            refuse(answered, refusal);
+            return false;
+        }
+        Ok(Some(Counted::OtherUser)) => {
             tracing::warn!(
                 user,
                 call_id,
                 "VOICE ANSWER the conversation was answered for another app user already"
             );
-            refuse(answer, Refusal::OtherUser)
+            refuse(answered, Refusal::OtherUser)
         }
         Err(e) if e.is_transient() && cfg.limits_fail_open => {
             let error = redact(&e.to_string());
@@ -102,12 +178,11 @@ async fn count<L: CallLedger>(
                 error,
                 "VOICE ANSWER ledger unreachable, connecting uncounted (LIMITS_FAIL_OPEN): {error}"
             );
-            answer
         }
         Err(e) if e.is_transient() => {
             let error = redact(&e.to_string());
             tracing::warn!(user, error, "VOICE ANSWER ledger unreachable: {error}");
-            refuse(answer, Refusal::LimitsUnavailable)
+            refuse(answered, Refusal::LimitsUnavailable)
         }
         Err(e) => {
             let error = redact(&e.to_string());
@@ -116,10 +191,10 @@ async fn count<L: CallLedger>(
                 error,
                 "VOICE ANSWER ledger refused the call's write, refusing the call: {error}"
             );
-            refuse(answer, Refusal::LedgerError)
+            refuse(answered, Refusal::LedgerError)
         }
-    };
-    (answer, true)
+    }
+    true
 }
 
 #[cfg(test)]
@@ -143,6 +218,7 @@ mod tests {
         answer_call(cfg, Some(ledger), params, Timestamp::now())
             .await
             .unwrap()
+            .answer
             .decision
     }
 
@@ -206,6 +282,34 @@ mod tests {
                 Decision::Refuse(Refusal::LedgerError)
             );
         }
+    }
+
+    #[tokio::test]
+    async fn under_a_spend_limit_an_unpriced_call_is_refused_and_an_unreachable_ledger_fails_as_set(
+    ) {
+        let limit = ("MAX_SPEND_PER_USER_PER_DAY", "1.00");
+        let (cfg_, ledger) = (cfg(&[limit]), MemoryLedger::default());
+        assert_eq!(
+            decision(&cfg_, &ledger, &call("gina", "CON-1")).await,
+            Decision::Refuse(Refusal::NoRate)
+        );
+        assert_eq!(ledger.calls("gina"), 0);
+        let priced = [limit, ("DEFAULT_RATE_PER_MINUTE", "0.10")];
+        assert!(connects(
+            &decision(&cfg(&priced), &ledger, &call("gina", "CON-2")).await
+        ));
+        let one = voice_core::decimal::Decimal::parse("1").unwrap();
+        assert_eq!(ledger.held("gina"), Amount::of(&one).unwrap());
+        // The learned rate cannot be read: as any ledger outage.
+        let down = MemoryLedger::failing(|| StoreError::Unavailable("timeout".into()));
+        assert_eq!(
+            decision(&cfg(&[limit]), &down, &call("gina", "CON-3")).await,
+            Decision::Refuse(Refusal::LimitsUnavailable)
+        );
+        let open = [limit, ("LIMITS_FAIL_OPEN", "true")];
+        assert!(connects(
+            &decision(&cfg(&open), &down, &call("gina", "CON-4")).await
+        ));
     }
 
     #[tokio::test]

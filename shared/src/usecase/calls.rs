@@ -57,7 +57,8 @@ pub struct Today {
     pub limits: Limits,
     /// Calls left today, when calls are limited.
     pub calls_left: Option<u64>,
-    /// Spend left today, when spend is limited (never below 0).
+    /// Spend left today for a new call, when spend is limited: the limit less the spend and
+    /// what open calls hold (never below 0).
     pub spend_left: Option<Decimal>,
 }
 
@@ -116,15 +117,20 @@ pub async fn call_history<C: CallLog>(
             calls: "0".into(),
             seconds: "0".into(),
             spend: "0".into(),
+            held: "0".into(),
         }),
     );
     let calls_left = limits.max_calls.map(|max| {
         let used = totals.calls.parse::<u64>().unwrap_or(0);
         u64::from(max).saturating_sub(used)
     });
+    // What is left for a new call: the limit less what completed calls cost and what open
+    // calls hold.
     let spend_left = limits.max_spend.as_ref().and_then(|max| {
-        let spent = Decimal::parse(&totals.spend).and_then(|d| Amount::of(&d))?;
-        let left = Amount::of(max)?.checked_sub(spent)?;
+        let exact = |text: &str| Decimal::parse(text).and_then(|d| Amount::of(&d));
+        let left = Amount::of(max)?
+            .checked_sub(exact(&totals.spend)?)?
+            .checked_sub(exact(&totals.held)?)?;
         Some(left.max(Amount::ZERO).to_decimal())
     });
     Ok(History {

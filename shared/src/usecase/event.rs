@@ -120,7 +120,7 @@ async fn settle<L: LegLedger>(
         return Ok(LedgerOutcome::Unowned);
     };
     let settled = ledger.settle(&owner, &settlement).await?;
-    if settled == Settled::Charged {
+    if matches!(settled, Settled::Charged { .. }) {
         let user = pseudonym(&owner.user);
         tracing::info!(
             user,
@@ -184,6 +184,7 @@ mod tests {
             call_id: conversation.into(),
             to: "447700900000".into(),
             answered_at: Timestamp::now(),
+            priced: None,
         };
         use super::super::answer::CallLedger;
         ledger.count_call(&call, &Limits::default()).await.unwrap();
