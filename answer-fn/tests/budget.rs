@@ -277,6 +277,20 @@ async fn a_destination_is_priced_by_the_table_else_by_what_legs_taught_else_by_t
         Some(240),
         "0.90 left at 0.20 a minute: 4 minutes"
     );
+    // A cheaper leg never lowers it; a dearer one raises it.
+    for (conversation, rate) in [("CON-fr-2", "0.15000000"), ("CON-fr-4", "0.30000000")] {
+        if conversation == "CON-fr-4" {
+            answer_call(&cfg, store.ledger(), "ivy", france, conversation).await;
+        }
+        let event = json!({"duration": "6", "price": "0.01500000", "rate": rate, "to": france});
+        ended(&store, conversation, "completed", event).await;
+    }
+    let ncco = answer_call(&cfg, store.ledger(), "jay", france, "CON-fr-5").await;
+    assert_eq!(
+        limit_of(&ncco),
+        Some(180),
+        "1.00 at 0.30 a minute: 3 minutes"
+    );
     // A table entry wins over both.
     let mut with_table = with_default.clone();
     with_table.push(("RATE_TABLE", "336:0.45"));

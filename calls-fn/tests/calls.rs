@@ -7,10 +7,9 @@ use shared::config::{CallsConfig, LOCAL_SIGN_IN_VAR};
 use shared::http::calls::handle_calls;
 use shared::store::Store;
 use shared::testkit::{
-    answer_call, answer_config, local_store, post, send, tutorial_call, ApiGw, Vars, CONVERSATION,
-    EVENT, PHONE_LEG,
+    answer_call, answer_config, local_store, post, send, tutorial_call, ApiGw, LocalSignIn, Vars,
+    CONVERSATION, EVENT, PHONE_LEG,
 };
-use voice_core::signin::LocalIssuer;
 
 fn config(store: &Store, vars: &[(&str, &str)]) -> CallsConfig {
     let env = Vars::new(&[("TABLE_NAME", store.table())]).with(vars);
@@ -262,31 +261,16 @@ async fn without_verified_claims_it_is_a_401_and_other_methods_a_405() {
 async fn under_make_run_a_local_sign_in_token_is_checked_as_the_authorizer_would() {
     let store = local_store().await;
     place(&store, "frank", 2).await;
-    let key = [0x5a_u8; 32];
-    let path = std::env::temp_dir().join(format!("calls-sign-in-{}", std::process::id()));
-    std::fs::write(&path, hex_of_bytes(&key)).unwrap();
-    let cfg = config(&store, &[(LOCAL_SIGN_IN_VAR, &path.display().to_string())]);
-    std::fs::remove_file(&path).unwrap();
-    let issuer = LocalIssuer::new(&key).unwrap();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    let token = issuer
-        .sign_in("frank", &serde_json::Map::new(), now)
-        .unwrap();
+    let local = LocalSignIn::new("calls-sign-in", 0x5a);
+    let cfg = config(&store, &[(LOCAL_SIGN_IN_VAR, &local.file())]);
+    let token = local.token("frank", 0);
     let signed_in = ApiGw::new("GET", "/calls").header("authorization", &format!("Bearer {token}"));
     let (status, page) = get(&cfg, &store, signed_in).await;
     assert_eq!(status, 200, "{page}");
     assert_eq!(conversations(&page).len(), 2);
     // Another key's token, an expired one, and none: each a 401.
-    let forged = LocalIssuer::new(&[1u8; 32])
-        .unwrap()
-        .sign_in("frank", &serde_json::Map::new(), now)
-        .unwrap();
-    let expired = issuer
-        .sign_in("frank", &serde_json::Map::new(), now - 7200)
-        .unwrap();
+    let forged = LocalSignIn::new("calls-sign-in-other", 1).token("frank", 0);
+    let expired = local.token("frank", 7200);
     for token in [forged, expired] {
         let req = ApiGw::new("GET", "/calls").header("authorization", &format!("Bearer {token}"));
         let (status, body) = get(&cfg, &store, req).await;
@@ -294,10 +278,6 @@ async fn under_make_run_a_local_sign_in_token_is_checked_as_the_authorizer_would
     }
     let (status, _) = get(&cfg, &store, ApiGw::new("GET", "/calls")).await;
     assert_eq!(status, 401);
-}
-
-fn hex_of_bytes(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[tokio::test]

@@ -5,8 +5,9 @@
 use devtools::deployed::{required_parameters, Deployed};
 use serde_json::{json, Value};
 use shared::config::LOCAL_SIGN_IN_VAR;
-use shared::testkit::{answer_call, answer_config, emf_per_invocation, local_store, ApiGw};
-use voice_core::signin::LocalIssuer;
+use shared::testkit::{
+    answer_call, answer_config, emf_per_invocation, local_store, ApiGw, LocalSignIn,
+};
 
 const BIN: &str = env!("CARGO_BIN_EXE_calls-fn");
 
@@ -36,23 +37,6 @@ fn status_and_body(response: &[u8]) -> (u64, Value) {
         response["statusCode"].as_u64().unwrap_or(0),
         serde_json::from_str(body).unwrap_or(Value::Null),
     )
-}
-
-/// A local sign-in key in a file, and a token it signed for `user`.
-fn local_sign_in(user: &str) -> (std::path::PathBuf, String) {
-    let key = [0x42_u8; 32];
-    let path = std::env::temp_dir().join(format!("calls-init-key-{}", std::process::id()));
-    let text: String = key.iter().map(|b| format!("{b:02x}")).collect();
-    std::fs::write(&path, text).unwrap();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    let token = LocalIssuer::new(&key)
-        .unwrap()
-        .sign_in(user, &serde_json::Map::new(), now)
-        .unwrap();
-    (path, token)
 }
 
 #[tokio::test]
@@ -89,7 +73,8 @@ async fn as_deployed_the_signed_in_user_gets_their_calls_and_a_metric() {
 #[tokio::test]
 async fn as_deployed_a_local_sign_in_token_is_refused_and_the_key_stops_the_function() {
     let store = local_store().await;
-    let (path, token) = local_sign_in("grace");
+    let local = LocalSignIn::new("calls-init-key", 0x42);
+    let token = local.token("grace", 0);
     // Behind the authorizer every request carries its claims; one without them is a 401,
     // whatever token it holds.
     let request = ApiGw::new("GET", "/calls")
@@ -102,10 +87,9 @@ async fn as_deployed_a_local_sign_in_token_is_refused_and_the_key_stops_the_func
     assert_eq!(status, 401, "{body}");
     // The key named in the console: the function refuses to start.
     let stderr = deployed(store.table())
-        .added(LOCAL_SIGN_IN_VAR, &path.display().to_string())
+        .added(LOCAL_SIGN_IN_VAR, &local.file())
         .init_failure(BIN)
         .await;
-    std::fs::remove_file(&path).unwrap();
     assert!(stderr.contains(LOCAL_SIGN_IN_VAR), "{stderr}");
     assert!(stderr.contains("make run only"), "{stderr}");
 }

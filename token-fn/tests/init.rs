@@ -153,21 +153,10 @@ async fn in_aws_the_key_is_read_from_secrets_manager() {
 #[tokio::test]
 async fn as_deployed_a_local_sign_in_token_is_refused_and_the_key_stops_the_function() {
     use shared::config::LOCAL_SIGN_IN_VAR;
-    use voice_core::signin::LocalIssuer;
     let (secrets, arn) = with_key().await;
     let store = local_store().await;
-    let key = [0x42_u8; 32];
-    let path = std::env::temp_dir().join(format!("token-init-key-{}", std::process::id()));
-    let text: String = key.iter().map(|b| format!("{b:02x}")).collect();
-    std::fs::write(&path, text).unwrap();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    let token = LocalIssuer::new(&key)
-        .unwrap()
-        .sign_in("mallory", &serde_json::Map::new(), now)
-        .unwrap();
+    let local = shared::testkit::LocalSignIn::new("token-init-key", 0x42);
+    let token = local.token("mallory", 0);
     let request = ApiGw::new("POST", "/token")
         .header("authorization", &format!("Bearer {token}"))
         .event()
@@ -181,9 +170,8 @@ async fn as_deployed_a_local_sign_in_token_is_refused_and_the_key_stops_the_func
     let response: serde_json::Value = serde_json::from_slice(&bodies[0]).unwrap();
     assert_eq!(response["statusCode"], 401, "{response}");
     let stderr = deployed(&secrets, &arn, store.table())
-        .added(LOCAL_SIGN_IN_VAR, &path.display().to_string())
+        .added(LOCAL_SIGN_IN_VAR, &local.file())
         .init_failure(BIN)
         .await;
-    std::fs::remove_file(&path).unwrap();
     assert!(stderr.contains(LOCAL_SIGN_IN_VAR), "{stderr}");
 }

@@ -136,9 +136,12 @@ async fn main() {
     no_ledger.print("answer-fn, no ledger (TABLE_NAME removed)");
     // With the ledger: every invocation a new call of one of 50 app users, so each is the
     // ledger's conditional write (and the call item, alongside) on DynamoDB Local.
+    // Limits on: the call limit's condition, and a spend limit's reservation (the owner item
+    // and the day read first, then the transaction), every call funded.
     let limits_on = [
         ("MaxCallsPerUserPerDay", "1000000"),
         ("MaxSpendPerUserPerDay", "1000000"),
+        ("RateTable", "44:0.10"),
     ];
     for (label, limits) in [
         ("answer-fn, ledger, limits off", &[][..]),
@@ -151,8 +154,10 @@ async fn main() {
             figures
                 .cold_start(command, |i| {
                     let tag = label.replace([' ', ','], "-");
+                    // 50 users a cold start, so that no user has more calls under way
+                    // than a user may (budget::MAX_OPEN_HOLDS).
                     answer(
-                        &format!("bench-user-{:02}", i % 50),
+                        &format!("bench-user-{run}-{:02}", i % 50),
                         &format!("CON-{tag}-{run}-{i}"),
                     )
                 })
@@ -160,6 +165,20 @@ async fn main() {
         }
         figures.print(label);
     }
+    // What was measured with limits on is calls funded by a reservation, not refusals.
+    let ledger = shared::store::ledger::Ledger::new(
+        shared::config::dynamodb_client(&shared::config::ProcessEnv, None).expect("client"),
+        table,
+    );
+    let today = voice_core::time::day_of(&voice_core::time::Timestamp::now()).to_string();
+    let day = shared::usecase::calls::CallLog::day(&ledger, "bench-user-0-00", &today)
+        .await
+        .expect("the day")
+        .expect("calls counted");
+    assert!(
+        day.held != "0" && !day.held.is_empty(),
+        "no call was funded: {day:?}"
+    );
     if event_bin == "-" {
         return;
     }
@@ -203,27 +222,14 @@ async fn main() {
     let (completed, others): (Vec<&String>, Vec<&String>) = bodies
         .iter()
         .partition(|b| b.contains(r#""status":"completed""#));
-    let ledger = shared::store::ledger::Ledger::new(
-        shared::config::dynamodb_client(&shared::config::ProcessEnv, None).expect("client"),
-        table,
-    );
-    for body in &completed {
+    let conversations = completed.iter().map(|body| {
         let event: serde_json::Value = serde_json::from_str(body).expect("JSON");
-        let call = voice_core::usage::NewCall {
-            user: "bench-user".into(),
-            call_id: event["conversation_uuid"]
-                .as_str()
-                .unwrap_or_default()
-                .into(),
-            to: "447700900000".into(),
-            answered_at: voice_core::time::Timestamp::now(),
-            priced: None,
-        };
-        ledger
-            .count_call(&call, &Default::default())
-            .await
-            .expect("the call counted");
-    }
+        event["conversation_uuid"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    });
+    count_calls(table, "bench-user", conversations).await;
     let mut function = Function::start(event_command(&proxy.endpoint())).await;
     function.init().await;
     for (kind, group) in [("not completed", &others), ("completed", &completed)] {
@@ -258,6 +264,27 @@ async fn main() {
     }
 }
 
+/// `user`'s calls `conversations`, counted in the ledger of `table` as the answer counts them.
+async fn count_calls(table: &str, user: &str, conversations: impl Iterator<Item = String>) {
+    let ledger = shared::store::ledger::Ledger::new(
+        shared::config::dynamodb_client(&shared::config::ProcessEnv, None).expect("client"),
+        table,
+    );
+    for call_id in conversations {
+        let call = voice_core::usage::NewCall {
+            user: user.into(),
+            call_id,
+            to: "447700900000".into(),
+            answered_at: voice_core::time::Timestamp::now(),
+            priced: None,
+        };
+        ledger
+            .count_call(&call, &Default::default())
+            .await
+            .expect("the call counted");
+    }
+}
+
 /// The parameters that deploy the token service and the call history.
 const TOKEN_SERVICE: [(&str, &str); 3] = [
     (
@@ -273,23 +300,8 @@ const TOKEN_SERVICE: [(&str, &str); 3] = [
 
 /// calls-fn: a signed-in user with 30 calls today asks for the first page of 20.
 async fn calls_fn(binary: &str, table: &str, endpoint: &str, cold_starts: usize) {
-    let ledger = shared::store::ledger::Ledger::new(
-        shared::config::dynamodb_client(&shared::config::ProcessEnv, None).expect("client"),
-        table,
-    );
-    for i in 0..30 {
-        let call = voice_core::usage::NewCall {
-            user: "bench-history".into(),
-            call_id: format!("CON-history-{i:02}"),
-            to: "447700900000".into(),
-            answered_at: voice_core::time::Timestamp::now(),
-            priced: None,
-        };
-        ledger
-            .count_call(&call, &Default::default())
-            .await
-            .expect("the call counted");
-    }
+    let conversations = (0..30).map(|i| format!("CON-history-{i:02}"));
+    count_calls(table, "bench-history", conversations).await;
     let request = shared::testkit::ApiGw::new("GET", "/calls")
         .claims(serde_json::json!({ "sub": "bench-history" }))
         .event()

@@ -176,12 +176,22 @@ impl Ledger {
         written(result)
     }
 
-    /// Raises the learned rate of `country_code` to `rate` (per minute), if it is higher.
+    /// Raises the learned rate of `country_code` to `rate` (per minute), if it is higher; a
+    /// rate no higher than one this instance already saw stored asks nothing of DynamoDB.
     pub(super) async fn learn_rate(
         &self,
         country_code: &str,
         rate: &Decimal,
     ) -> Result<bool, StoreError> {
+        let Some(amount) = Amount::of(rate) else {
+            return Ok(false);
+        };
+        let seen = |rates: &HashMap<String, Amount>| rates.get(country_code).copied();
+        if let Ok(rates) = self.rates_seen.lock() {
+            if seen(&rates).is_some_and(|known| amount <= known) {
+                return Ok(false);
+            }
+        }
         let result = self
             .client
             .update_item()
@@ -194,7 +204,13 @@ impl Ledger {
             .expression_attribute_values(":rate", n(rate))
             .send()
             .await;
-        written(result)
+        let raised = written(result)?;
+        // Written or not, the stored rate is now at least this one.
+        if let Ok(mut rates) = self.rates_seen.lock() {
+            let known = rates.entry(country_code.to_string()).or_insert(amount);
+            *known = (*known).max(amount);
+        }
+        Ok(raised)
     }
 
     /// The learned rate of `country_code`, if any leg taught one.

@@ -9,7 +9,8 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use std::collections::{BTreeMap, HashMap};
 use voice_core::budget::{DayBudget, Hold};
 use voice_core::decimal::{Amount, Decimal};
-use voice_core::usage::{CallOwner, CallRecord, Counted, NewCall};
+use voice_core::time::{day_of, Timestamp};
+use voice_core::usage::{CallOwner, CallRecord, Counted, NewCall, RefusedCall};
 
 /// Day attributes.
 pub const CALLS: &str = "calls";
@@ -82,27 +83,44 @@ pub(crate) fn n(value: &Decimal) -> AttributeValue {
     AttributeValue::N(value.as_str().to_string())
 }
 
-/// A counted call's owner item and log entry.
-pub(crate) fn call_items(call: &NewCall) -> (Item, Item) {
-    let at = call.answered_at.as_str();
-    let log = log_sk(at, &call.call_id);
-    let owner = HashMap::from([
-        (PK.to_string(), s(&owner_pk(&call.call_id))),
+/// A call's owner item and its log entry: `user`'s call `call_id` to `to`, answered `at`.
+fn log_items(user: &str, call_id: &str, at: &Timestamp, to: &str) -> (Item, Item) {
+    let (answered_at, day) = (at.as_str(), day_of(at));
+    let log = log_sk(answered_at, call_id);
+    let mut owner = HashMap::from([
+        (PK.to_string(), s(&owner_pk(call_id))),
         (SK.to_string(), s(OWNER_SK)),
-        ("user".to_string(), s(&call.user)),
-        ("day".to_string(), s(call.day())),
-        ("answered_at".to_string(), s(at)),
-        ("to".to_string(), s(&call.to)),
+        ("user".to_string(), s(user)),
+        ("day".to_string(), s(day)),
+        ("answered_at".to_string(), s(answered_at)),
         ("log_sk".to_string(), s(&log)),
     ]);
-    let entry = HashMap::from([
-        (PK.to_string(), s(&user_pk(&call.user))),
+    let mut entry = HashMap::from([
+        (PK.to_string(), s(&user_pk(user))),
         (SK.to_string(), s(&log)),
-        ("conversation_uuid".to_string(), s(&call.call_id)),
-        ("to".to_string(), s(&call.to)),
-        ("answered_at".to_string(), s(at)),
-        ("day".to_string(), s(call.day())),
+        ("conversation_uuid".to_string(), s(call_id)),
+        ("answered_at".to_string(), s(answered_at)),
+        ("day".to_string(), s(day)),
     ]);
+    if !to.is_empty() {
+        owner.insert("to".to_string(), s(to));
+        entry.insert("to".to_string(), s(to));
+    }
+    (owner, entry)
+}
+
+/// A counted call's owner item and log entry.
+pub(crate) fn call_items(call: &NewCall) -> (Item, Item) {
+    log_items(&call.user, &call.call_id, &call.answered_at, &call.to)
+}
+
+/// A refused call's owner item (marked `refused`, the reason) and log entry (outcome
+/// `refused`, with the reason).
+pub(crate) fn refusal_items(call: &RefusedCall) -> (Item, Item) {
+    let (mut owner, mut entry) = log_items(&call.user, &call.call_id, &call.answered_at, &call.to);
+    owner.insert("refused".to_string(), s(&call.reason));
+    entry.insert("outcome".to_string(), s("refused"));
+    entry.insert("reason".to_string(), s(&call.reason));
     (owner, entry)
 }
 

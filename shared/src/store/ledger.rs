@@ -20,9 +20,9 @@
 
 use super::dynamo::{s, transact, unavailable, Item};
 use super::items::{
-    already, call_items, n, owner_of, release_clause, CALLS, SECONDS, SPEND, VERSION,
+    already, call_items, n, owner_of, refusal_items, release_clause, CALLS, SECONDS, SPEND, VERSION,
 };
-use super::keys::{charged_sk, day_sk, log_sk, owner_pk, user_pk, OWNER_SK, PK, SK};
+use super::keys::{charged_sk, day_sk, owner_pk, user_pk, OWNER_SK, PK, SK};
 use crate::usecase::answer::CallLedger;
 use crate::usecase::event::LegLedger;
 use crate::usecase::ports::StoreError;
@@ -43,6 +43,9 @@ use voice_core::usage::{
 pub struct Ledger {
     pub(super) client: Client,
     pub(super) table: String,
+    /// A lower bound of each country's learned rate this instance has seen written: a leg
+    /// whose rate is no higher need not ask DynamoDB (`budget::learn_rate`).
+    pub(super) rates_seen: std::sync::Arc<std::sync::Mutex<HashMap<String, Amount>>>,
 }
 
 impl Ledger {
@@ -50,6 +53,7 @@ impl Ledger {
         Self {
             client,
             table: table.to_string(),
+            rates_seen: Default::default(),
         }
     }
 
@@ -157,29 +161,7 @@ impl CallLedger for Ledger {
     /// owner item, marked refused, is the guard), and a redelivered answer request for it is
     /// refused again (`Counted::Refused`).
     async fn record_refusal(&self, call: &RefusedCall) -> Result<(), StoreError> {
-        let at = call.answered_at.as_str();
-        let log = log_sk(at, &call.call_id);
-        let owner = HashMap::from([
-            (PK.to_string(), s(&owner_pk(&call.call_id))),
-            (SK.to_string(), s(OWNER_SK)),
-            ("user".to_string(), s(&call.user)),
-            ("day".to_string(), s(call.day())),
-            ("answered_at".to_string(), s(at)),
-            ("log_sk".to_string(), s(&log)),
-            ("refused".to_string(), s(&call.reason)),
-        ]);
-        let mut entry = HashMap::from([
-            (PK.to_string(), s(&user_pk(&call.user))),
-            (SK.to_string(), s(&log)),
-            ("conversation_uuid".to_string(), s(&call.call_id)),
-            ("answered_at".to_string(), s(at)),
-            ("day".to_string(), s(call.day())),
-            ("outcome".to_string(), s("refused")),
-            ("reason".to_string(), s(&call.reason)),
-        ]);
-        if !call.to.is_empty() {
-            entry.insert("to".to_string(), s(&call.to));
-        }
+        let (owner, entry) = refusal_items(call);
         let items = vec![
             self.put(owner, Some("attribute_not_exists(#pk)"))?,
             self.put(entry, None)?,

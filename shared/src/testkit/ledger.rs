@@ -136,6 +136,34 @@ impl MemoryLedger {
     }
 }
 
+/// A call's owner and its log entry, as the store writes them: the owner, to complete.
+fn open<'a>(
+    state: &'a mut Ledger,
+    user: &str,
+    call_id: &str,
+    at: &Timestamp,
+    to: &str,
+) -> &'a mut CallOwner {
+    let log_sk = format!("LOG#{}#{call_id}", at.as_str());
+    let entry = CallRecord {
+        conversation_uuid: call_id.to_string(),
+        to: to.to_string(),
+        answered_at: at.as_str().to_string(),
+        ..CallRecord::default()
+    };
+    state.log.insert((user.to_string(), log_sk.clone()), entry);
+    let owner = CallOwner {
+        user: user.to_string(),
+        day: voice_core::time::day_of(at).to_string(),
+        answered_at: at.as_str().to_string(),
+        log_sk,
+        refused: None,
+        to: Some(to.to_string()),
+        held: None,
+    };
+    state.owners.entry(call_id.to_string()).or_insert(owner)
+}
+
 impl CallLedger for MemoryLedger {
     async fn count_call(&self, call: &NewCall, limits: &Limits) -> Result<Counted, StoreError> {
         let mut state = self.state()?;
@@ -191,26 +219,15 @@ impl CallLedger for MemoryLedger {
         }
         day.calls += 1;
         state.days.insert(key, day);
-        state.owners.insert(
-            call.call_id.clone(),
-            CallOwner {
-                user: call.user.clone(),
-                day: call.day().to_string(),
-                answered_at: call.answered_at.as_str().to_string(),
-                log_sk: format!("LOG#{}#{}", call.answered_at.as_str(), call.call_id),
-                refused: None,
-                to: Some(call.to.clone()),
-                held: funded.map(|f| f.held).filter(|h| *h > Amount::ZERO),
-            },
+        let held = funded.map(|f| f.held).filter(|h| *h > Amount::ZERO);
+        let owner = open(
+            &mut state,
+            &call.user,
+            &call.call_id,
+            &call.answered_at,
+            &call.to,
         );
-        let sk = format!("LOG#{}#{}", call.answered_at.as_str(), call.call_id);
-        let entry = CallRecord {
-            conversation_uuid: call.call_id.clone(),
-            to: call.to.clone(),
-            answered_at: call.answered_at.as_str().to_string(),
-            ..CallRecord::default()
-        };
-        state.log.insert((call.user.clone(), sk), entry);
+        owner.held = held;
         Ok(Counted::New(funded))
     }
 
@@ -219,28 +236,20 @@ impl CallLedger for MemoryLedger {
         if state.owners.contains_key(&call.call_id) {
             return Ok(());
         }
-        let sk = format!("LOG#{}#{}", call.answered_at.as_str(), call.call_id);
-        state.owners.insert(
-            call.call_id.clone(),
-            CallOwner {
-                user: call.user.clone(),
-                day: call.day().to_string(),
-                answered_at: call.answered_at.as_str().to_string(),
-                log_sk: sk.clone(),
-                refused: Some(call.reason.clone()),
-                to: None,
-                held: None,
-            },
+        let owner = open(
+            &mut state,
+            &call.user,
+            &call.call_id,
+            &call.answered_at,
+            &call.to,
         );
-        let entry = CallRecord {
-            conversation_uuid: call.call_id.clone(),
-            to: call.to.clone(),
-            answered_at: call.answered_at.as_str().to_string(),
-            outcome: Some("refused".into()),
-            reason: Some(call.reason.clone()),
-            ..CallRecord::default()
-        };
-        state.log.insert((call.user.clone(), sk), entry);
+        owner.refused = Some(call.reason.clone());
+        owner.to = None;
+        let log_sk = owner.log_sk.clone();
+        if let Some(entry) = state.log.get_mut(&(call.user.clone(), log_sk)) {
+            entry.outcome = Some("refused".into());
+            entry.reason = Some(call.reason.clone());
+        }
         Ok(())
     }
 

@@ -23,5 +23,5 @@ pub use memory::*;
 pub use requests::*;
 #[cfg(feature = "admin")]
 pub use store::*;
-pub use vars::Vars;
+pub use vars::{LocalSignIn, Vars};
 pub use voice_core::testkit::*;
