@@ -27,7 +27,7 @@ help:
 	@echo "make calls CONV=..  print a conversation's legs and timeline (while make run is up)"
 	@echo "make calls USER=..  print an app user's calls and daily totals (while make run is up)"
 	@echo "make token USER=..  a Vonage user token from private.key and VONAGE_APPLICATION_ID"
-	@echo "make load           10 000 events through the event handler against DynamoDB Local, then a check"
+	@echo "make load           10 000 events through both webhooks against DynamoDB Local, then the same calls under a spend limit; checks"
 	@echo "make bench          cold start, warm latency, RSS, round trips; criterion hot paths"
 	@echo "make fuzz           each fuzz target for FUZZ_SECONDS (default 60)"
 	@echo "make lint           sam validate --lint and cfn-lint on template.yaml"
@@ -84,8 +84,9 @@ endif
 	@scripts/local-env.sh cargo run --quiet -p devtools --bin token -- "$(USER)"
 
 # 500 calls, 10 000 deliveries (10 % redeliveries), 32 handler instances, against a fresh
-# in-memory DynamoDB Local; prints throughput, latency and the check. A 1 000-event version runs
-# in make test (devtools/tests/load.rs).
+# in-memory DynamoDB Local; prints throughput, latency and the check; then the same calls under
+# a spend limit of 1.00 a user, and the check that no user's settled spend exceeds it. Smaller
+# versions of both run in make test (devtools/tests/load.rs).
 load: tools
 	scripts/dynamodb-local.sh -- env TABLE_NAME=voice-hooks-load \
 	  cargo run --quiet --profile tools -p devtools -- load 500 10000
