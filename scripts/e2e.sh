@@ -21,7 +21,8 @@ export VONAGE_NUMBER=447700900001 TABLE_NAME=e2e-calls RUST_LOG=warn ALLOW_UNSIG
 key=$(mktemp -t e2e-key.XXXXXX)
 # And the local sign-in of make login, with a key of its own.
 sign_in_key=$(mktemp -t e2e-sign-in.XXXXXX)
-trap 'rm -f "$key" "$sign_in_key"' EXIT
+watch_log=$(mktemp -t e2e-watch.XXXXXX.log)
+trap 'rm -f "$key" "$sign_in_key" "$watch_log"' EXIT
 od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$sign_in_key"
 export LOCAL_SIGN_IN_KEY_FILE="$sign_in_key"
 cargo run --quiet -p devtools --bin token -- new-key "$key"
@@ -48,7 +49,7 @@ scripts/dynamodb-local.sh -- bash -c '
   if ! grep -qxF "$expected" "$2" || grep -q "Lambda runtime invoke" "$2"; then
     echo "the local log lines are not what make run promises:" >&2; cat "$2" >&2; exit 1
   fi
-' e2e "$port" "$(mktemp -t e2e-watch.XXXXXX.log)" "$exe"
+' e2e "$port" "$watch_log" "$exe"
 
 # Nothing it started may outlive it.
 if pgrep -f "cargo-lambda lambda watch --invoke-address 127.0.0.1 --invoke-port $port" >/dev/null; then
