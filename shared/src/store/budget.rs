@@ -13,7 +13,7 @@
 //!   expired and was dropped.
 //! - **Learn** (event-fn): a completed leg's `rate` raises its country code's learned rate.
 
-use super::dynamo::{s, transact, unavailable, written, Item};
+use super::dynamo::{s, transact, written};
 use super::items::{
     already, amount_attr, amount_of, call_items, day_budget, holds_attr, n, release_clause, CALLS,
     HELD, HOLDS, VERSION,
@@ -36,20 +36,6 @@ const DAY_ATTEMPTS: u32 = 8;
 const RATE: &str = "rate";
 
 impl Ledger {
-    async fn get(&self, pk: String, sk: String) -> Result<Option<Item>, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(PK, s(&pk))
-            .key(SK, s(&sk))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        Ok(out.item)
-    }
-
     /// Counts a priced call with its reservation (see the module's notes).
     pub(super) async fn count_priced(
         &self,
@@ -63,8 +49,8 @@ impl Ledger {
         let (user_key, day_key) = (user_pk(&call.user), day_sk(call.day()));
         for attempt in 1..=DAY_ATTEMPTS {
             let (owner, day) = tokio::join!(
-                self.get(owner_pk(&call.call_id), OWNER_SK.to_string()),
-                self.get(user_key.clone(), day_key.clone()),
+                self.get(owner_pk(&call.call_id), OWNER_SK, true),
+                self.get(user_key.clone(), &day_key, true),
             );
             if let Some(owner) = owner? {
                 return Ok(already(Some(&owner), &call.user));
@@ -186,9 +172,11 @@ impl Ledger {
         let Some(amount) = Amount::of(rate) else {
             return Ok(false);
         };
-        let seen = |rates: &HashMap<String, Amount>| rates.get(country_code).copied();
         if let Ok(rates) = self.rates_seen.lock() {
-            if seen(&rates).is_some_and(|known| amount <= known) {
+            if rates
+                .get(country_code)
+                .is_some_and(|known| amount <= *known)
+            {
                 return Ok(false);
             }
         }
@@ -213,17 +201,10 @@ impl Ledger {
         Ok(raised)
     }
 
-    /// The learned rate of `country_code`, if any leg taught one.
+    /// The learned rate of `country_code`, if any leg taught one (eventually consistent: it
+    /// only ever rises, and a moment's lag prices a call at the rate before).
     pub(super) async fn learned(&self, country_code: &str) -> Result<Option<Amount>, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(PK, s(&rate_pk(country_code)))
-            .key(SK, s(RATE_SK))
-            .send()
-            .await
-            .map_err(unavailable)?;
-        Ok(out.item.and_then(|item| amount_of(item.get(RATE))))
+        let item = self.get(rate_pk(country_code), RATE_SK, false).await?;
+        Ok(item.and_then(|item| amount_of(item.get(RATE))))
     }
 }

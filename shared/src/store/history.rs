@@ -62,21 +62,12 @@ impl CallLog for Ledger {
 
     /// The user's totals on `day` (`yyyy-mm-dd`), read consistently.
     async fn day(&self, user: &str, day: &str) -> Result<Option<DayTotals>, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(PK, s(&user_pk(user)))
-            .key(SK, s(&day_sk(day)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(unavailable)?;
+        let item = self.get(user_pk(user), &day_sk(day), true).await?;
         let number = |item: &Item, name: &str| match item.get(name) {
             Some(AttributeValue::N(n)) => n.clone(),
             _ => "0".into(),
         };
-        Ok(out.item.map(|item| DayTotals {
+        Ok(item.map(|item| DayTotals {
             calls: number(&item, CALLS),
             seconds: number(&item, SECONDS),
             spend: number(&item, SPEND),

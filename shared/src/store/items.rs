@@ -45,19 +45,13 @@ pub(crate) fn owner_of(item: &Item) -> Result<CallOwner, StoreError> {
             Some(AttributeValue::S(to)) => Some(to.clone()),
             _ => None,
         },
-        held: match item.get("held") {
-            Some(AttributeValue::N(held)) => Decimal::parse(held).and_then(|d| Amount::of(&d)),
-            _ => None,
-        },
+        held: amount_of(item.get("held")),
     })
 }
 
 /// A call-log entry as the table holds it.
 pub(crate) fn record_of(item: &Item) -> CallRecord {
-    let text = |name: &str| match item.get(name) {
-        Some(AttributeValue::S(v)) | Some(AttributeValue::N(v)) => Some(v.clone()),
-        _ => None,
-    };
+    let text = |name: &str| value_text(item, name);
     CallRecord {
         conversation_uuid: text("conversation_uuid").unwrap_or_default(),
         to: text("to").unwrap_or_default(),
@@ -68,6 +62,14 @@ pub(crate) fn record_of(item: &Item) -> CallRecord {
         duration: text("duration"),
         price: text("price"),
         ended_at: text("ended_at").filter(|at| !at.is_empty()),
+    }
+}
+
+/// A string or number attribute's text.
+fn value_text(item: &Item, name: &str) -> Option<String> {
+    match item.get(name) {
+        Some(AttributeValue::S(v)) | Some(AttributeValue::N(v)) => Some(v.clone()),
+        _ => None,
     }
 }
 
@@ -127,10 +129,7 @@ pub(crate) fn refusal_items(call: &RefusedCall) -> (Item, Item) {
 /// What an owner item already there means for a call of `user`: another user's conversation,
 /// one refused before, or this call counted before (with the limit it was funded for).
 pub(crate) fn already(owner: Option<&Item>, user: &str) -> Counted {
-    let text = |item: &Item, name: &str| match item.get(name) {
-        Some(AttributeValue::S(v)) | Some(AttributeValue::N(v)) => Some(v.clone()),
-        _ => None,
-    };
+    let text = value_text;
     match owner {
         Some(item) if text(item, "user").as_deref() != Some(user) => Counted::OtherUser,
         Some(item) if item.contains_key("refused") => {

@@ -65,6 +65,26 @@ impl Ledger {
         &self.table
     }
 
+    /// One item by its key, read strongly consistent when `consistent`.
+    pub(super) async fn get(
+        &self,
+        pk: String,
+        sk: &str,
+        consistent: bool,
+    ) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(PK, s(&pk))
+            .key(SK, s(sk))
+            .consistent_read(consistent)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(out.item)
+    }
+
     pub(super) fn put(
         &self,
         item: Item,
@@ -175,17 +195,10 @@ impl LegLedger for Ledger {
     /// The user and day a conversation's calls are charged to, if an app user placed it
     /// through the answer webhook: a strongly consistent read of its owner item.
     async fn owner(&self, conversation_uuid: &str) -> Result<Option<CallOwner>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(PK, s(&owner_pk(conversation_uuid)))
-            .key(SK, s(OWNER_SK))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        output.item.as_ref().map(owner_of).transpose()
+        let item = self
+            .get(owner_pk(conversation_uuid), OWNER_SK, true)
+            .await?;
+        item.as_ref().map(owner_of).transpose()
     }
 
     /// Settles a leg of `owner`'s call: a completed leg's duration and price are added to the
