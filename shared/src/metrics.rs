@@ -108,7 +108,18 @@ impl Emf {
 
     /// Adds a whole-number metric, published under each of `dimension_sets`.
     pub fn count(self, dimension_sets: &[&[&'static str]], name: &'static str, n: u64) -> Self {
-        self.metric(dimension_sets, name, Unit::Count, n.to_string())
+        self.whole(dimension_sets, name, Unit::Count, n)
+    }
+
+    /// Adds a whole number in `unit` (a percentage, say), published under `dimension_sets`.
+    pub fn whole(
+        self,
+        dimension_sets: &[&[&'static str]],
+        name: &'static str,
+        unit: Unit,
+        n: u64,
+    ) -> Self {
+        self.metric(dimension_sets, name, unit, n.to_string())
     }
 
     /// Adds an exact decimal metric (seconds, money), published under `dimension_sets`.

@@ -12,7 +12,6 @@ use crate::usecase::answer::{answer_call, Answered, CallLedger};
 use lambda_http::{http::StatusCode, Body, Request, Response};
 use voice_core::answer::Decision;
 use voice_core::budget::percent_of;
-use voice_core::decimal::Decimal;
 use voice_core::privacy::redact;
 use voice_core::time::Timestamp;
 
@@ -76,7 +75,6 @@ pub fn metrics(cfg: &AnswerConfig, result: &Result<Answered, Error>) -> Emf {
                     1,
                 );
             if let (Some(funded), Some(limit)) = (funded, &cfg.limits.max_spend) {
-                let percent = percent_of(funded.committed, limit).to_string();
                 emf = emf
                     .dimension("RateSource", rate_source.map_or("none", |s| s.code()))
                     .count(
@@ -89,11 +87,11 @@ pub fn metrics(cfg: &AnswerConfig, result: &Result<Answered, Error>) -> Emf {
                         "ReservationsExpired",
                         funded.expired as u64,
                     )
-                    .decimal(
+                    .whole(
                         &[&["Function"]],
                         "SpendOfLimit",
                         Unit::Percent,
-                        &Decimal::parse(&percent).unwrap_or_else(Decimal::zero),
+                        percent_of(funded.committed, limit),
                     );
             }
             emf
