@@ -44,6 +44,14 @@ pub const HOLD_MARGIN_SECONDS: u32 = 300;
 /// Most calls one user may have open (reserved, not yet settled) at once.
 pub const MAX_OPEN_HOLDS: usize = 100;
 
+/// A price per minute as configured: a non-negative decimal of at most `MAX_PLACES` places,
+/// no more than `MAX_PRICE` (the bounds an event's `rate` has).
+pub fn price_per_minute(text: &str) -> Option<Amount> {
+    Decimal::parse(text.trim())
+        .filter(|d| !d.is_negative() && d.at_most(MAX_PRICE) && d.places() <= MAX_PLACES)
+        .and_then(|d| Amount::of(&d))
+}
+
 /// Prices per minute by destination prefix (`RATE_TABLE`): the longest prefix wins.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RateTable(Vec<(String, Amount)>);
@@ -62,9 +70,7 @@ impl RateTable {
             {
                 return Err(format!("`{prefix}` is not a prefix of E.164 digits"));
             }
-            let price = Decimal::parse(price.trim())
-                .filter(|d| !d.is_negative() && d.at_most(MAX_PRICE) && d.places() <= MAX_PLACES)
-                .and_then(|d| Amount::of(&d))
+            let price = price_per_minute(price)
                 .ok_or_else(|| format!("`{}` is not a price per minute", price.trim()))?;
             if entries.iter().any(|(p, _)| p == prefix) {
                 return Err(format!("prefix {prefix} is given twice"));

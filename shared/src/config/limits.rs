@@ -5,9 +5,10 @@
 
 use super::env::{seconds_in, value, ConfigError, Env};
 use voice_core::budget::{
-    BudgetSettings, RateTable, DEFAULT_BILLING_INCREMENT_SECONDS, DEFAULT_MIN_CALL_SECONDS,
+    price_per_minute, BudgetSettings, RateTable, DEFAULT_BILLING_INCREMENT_SECONDS,
+    DEFAULT_MIN_CALL_SECONDS,
 };
-use voice_core::decimal::{Amount, Decimal, MAX_PLACES, MAX_PRICE};
+use voice_core::decimal::Decimal;
 use voice_core::usage::Limits;
 
 /// The variables of the limits.
@@ -33,15 +34,10 @@ pub fn budget(env: &impl Env, max_call_seconds: u32) -> Result<BudgetSettings, C
         })?;
     let default_rate = match value(env, "DEFAULT_RATE_PER_MINUTE") {
         None => None,
-        Some(text) => Some(
-            Decimal::parse(&text)
-                .filter(|d| !d.is_negative() && d.at_most(MAX_PRICE) && d.places() <= MAX_PLACES)
-                .and_then(|d| Amount::of(&d))
-                .ok_or_else(|| ConfigError::Invalid {
-                    name: "DEFAULT_RATE_PER_MINUTE",
-                    reason: format!("`{text}` is not a price per minute such as 0.05"),
-                })?,
-        ),
+        Some(text) => Some(price_per_minute(&text).ok_or_else(|| ConfigError::Invalid {
+            name: "DEFAULT_RATE_PER_MINUTE",
+            reason: format!("`{text}` is not a price per minute such as 0.05"),
+        })?),
     };
     let min_call_seconds = seconds_in(
         env,
