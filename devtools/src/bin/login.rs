@@ -10,8 +10,8 @@
 
 use shared::config::identity::local_sign_in;
 use shared::config::{ProcessEnv, LOCAL_SIGN_IN_VAR};
+use shared::http::identity::now_seconds;
 use std::process::ExitCode;
-use std::time::{SystemTime, UNIX_EPOCH};
 use voice_core::identity::UserName;
 use voice_core::signin::SIGN_IN_TTL_SECONDS;
 
@@ -50,11 +50,7 @@ fn login(user: &str, name: Option<&String>) -> Result<String, String> {
     if let Some(name) = name {
         extra.insert("name".into(), name.as_str().into());
     }
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_err(|e| e.to_string())?
-        .as_secs();
-    let token = issuer.sign_in(user, &extra, now)?;
+    let token = issuer.sign_in(user, &extra, now_seconds())?;
     eprintln!(
         "signed in as {user} (Vonage user {vonage_user}) for {} minutes, for make run only",
         SIGN_IN_TTL_SECONDS / 60

@@ -7,7 +7,7 @@
 //! their legs' prices, never above the limit, nothing is still held, and every funded call is
 //! counted once.
 
-use super::plan::{Plan, Rng};
+use super::plan::{price, Plan, Rng};
 use shared::config::EventConfig;
 use shared::store::Store;
 use shared::usecase::calls::CallLog;
@@ -56,13 +56,6 @@ impl CappedCheck {
     pub fn ok(&self) -> bool {
         self.exact == self.users && self.over_limit == 0 && self.funded > 0 && self.refused > 0
     }
-}
-
-/// A price as Vonage gives it: `seconds` at `RATE` a minute, 8 decimals, rounded down.
-fn price(seconds: u64) -> String {
-    // 0.10 a minute is 1/600 a second: 10⁸ / 600 = 166 666.67 units of 10⁻⁸ per second.
-    let units = seconds * 100_000_000 / 600;
-    format!("{}.{:08}", units / 100_000_000, units % 100_000_000)
 }
 
 fn exact(text: &str) -> Amount {

@@ -81,6 +81,14 @@ fn time(ms: u64) -> String {
     )
 }
 
+/// A leg's price as Vonage gives it at the traffic's 0.10 a minute: whole seconds, 8 decimals,
+/// rounded down.
+pub fn price(seconds: u64) -> String {
+    // 0.10 a minute is 1/600 a second: 10⁸ / 600 units of 10⁻⁸ per second.
+    let units = seconds * 100_000_000 / 600;
+    format!("{}.{:08}", units / 100_000_000, units % 100_000_000)
+}
+
 /// Builds traffic of about `deliveries` requests over `calls` calls, `duplicate_pct` percent
 /// of them redeliveries.
 pub fn synthesize(calls: usize, deliveries: usize, duplicate_pct: u64, seed: u64) -> Plan {
@@ -143,7 +151,7 @@ pub fn synthesize(calls: usize, deliveries: usize, duplicate_pct: u64, seed: u64
         let (app_duration, phone_duration, price, outcome, phone_end) = match scenario {
             "completed" => {
                 let duration = 1 + rng.below(600);
-                let price = format!("0.{:08}", duration * 1_666_666 / 10);
+                let price = price(duration);
                 events.push(phone_event("ringing", start + 200, none.clone()));
                 events.push(phone_event("answered", start + 3000, none.clone()));
                 answered_calls.push((call, app.clone(), start + 3000));
